@@ -1,0 +1,2 @@
+// Public exports of the dedup area (re-exported by src/index.ts).
+export {};

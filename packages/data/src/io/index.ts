@@ -1,0 +1,2 @@
+// Public exports of the io area (re-exported by src/index.ts).
+export {};

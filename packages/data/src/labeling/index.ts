@@ -1,0 +1,2 @@
+// Public exports of the labeling area (re-exported by src/index.ts).
+export {};

@@ -1,0 +1,2 @@
+// Public exports of the prompts area (re-exported by src/index.ts).
+export {};
