@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: forks keep native bindings (DuckDB) isolated per file.
     pool: 'forks',
+    reporters: ['default', 'json'],
+    outputFile: { json: './test-results.json' },
   },
 });

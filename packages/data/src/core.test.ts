@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DataError, canonicalJson, conformRecord, createRng, inferSchema, sha256Hex } from './index.js';
+import {
+  canonicalJson,
+  conformRecord,
+  createRng,
+  DataError,
+  inferSchema,
+  sha256Hex,
+} from './index.js';
 
 describe('createRng', () => {
   it('gives the same sequence for the same seed and a different one for another seed', () => {
@@ -47,15 +54,22 @@ describe('inferSchema and conformRecord', () => {
 
   it('converts CSV strings by schema and names the field on mismatch', () => {
     const schema = inferSchema([{ n: 1, ok: true, s: 'a' }]);
-    expect(conformRecord({ n: '12', ok: 'false', s: 'b' }, schema)).toEqual({ n: 12, ok: false, s: 'b' });
-    const attempt = () => conformRecord({ n: 'twelve', ok: 'true', s: 'b' }, schema, { file: 'x.csv', line: 3 });
+    expect(conformRecord({ n: '12', ok: 'false', s: 'b' }, schema)).toEqual({
+      n: 12,
+      ok: false,
+      s: 'b',
+    });
+    const attempt = () =>
+      conformRecord({ n: 'twelve', ok: 'true', s: 'b' }, schema, { file: 'x.csv', line: 3 });
     expect(attempt).toThrow(DataError);
     expect(attempt).toThrow(/x\.csv:3 field "n": expected an integer/);
   });
 
   it('rejects fields not in the schema', () => {
     const schema = { fields: [{ name: 'a', type: 'string' as const }] };
-    expect(() => conformRecord({ a: 'x', typo: 1 }, schema)).toThrow(/field "typo" is not in the schema/);
+    expect(() => conformRecord({ a: 'x', typo: 1 }, schema)).toThrow(
+      /field "typo" is not in the schema/,
+    );
   });
 });
 
@@ -64,6 +78,8 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: 1, a: { d: 2, c: [1, { y: 1, x: 2 }] } })).toBe(
       canonicalJson({ a: { c: [1, { x: 2, y: 1 }], d: 2 }, b: 1 }),
     );
-    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex('abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
   });
 });

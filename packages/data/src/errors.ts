@@ -45,7 +45,10 @@ export class DataError extends Error {
   readonly problem: string;
 
   constructor(code: DataErrorCode, problem: string, details: DataErrorDetails = {}) {
-    super(formatMessage(problem, details), details.cause === undefined ? undefined : { cause: details.cause });
+    super(
+      formatMessage(problem, details),
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     this.code = code;
     this.file = details.file;
     this.line = details.line;

@@ -5,7 +5,10 @@ import { basename, dirname, join } from 'node:path';
 
 /** A sibling temporary path in the same folder, so the final rename stays on one filesystem. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  return join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
 }
 
 /**

@@ -13,7 +13,8 @@ function toCanonical(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'bigint') return { $bigint: value.toString() };
   if (value instanceof Date) return { $date: value.toISOString() };
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number | bigint>, toCanonical);
+  if (ArrayBuffer.isView(value))
+    return Array.from(value as unknown as ArrayLike<number | bigint>, toCanonical);
   if (Array.isArray(value)) return value.map(toCanonical);
   if (typeof value === 'number' && !Number.isFinite(value)) return { $number: String(value) };
   if (typeof value === 'object') {

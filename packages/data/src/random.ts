@@ -31,7 +31,8 @@ function seedFromString(seed: string): number {
  * 32-bit integer operations, so results are bit-identical everywhere.
  */
 export function createRng(seed: number | string = 0): Rng {
-  let s = typeof seed === 'string' ? seedFromString(seed) : seed >>> 0 ^ Math.floor(seed / 2 ** 32);
+  let s =
+    typeof seed === 'string' ? seedFromString(seed) : (seed >>> 0) ^ Math.floor(seed / 2 ** 32);
   const splitmix = (): number => {
     s = (s + 0x9e3779b9) | 0;
     let z = s;

@@ -68,7 +68,11 @@ export function inferSchema(records: Iterable<DataRecord>): Schema {
  * Throws a SCHEMA_MISMATCH DataError naming the location and the field otherwise.
  * Fields not in the schema are an error too: a typo in a column name should not pass silently.
  */
-export function conformRecord(record: DataRecord, schema: Schema, where: RecordLocation = {}): DataRecord {
+export function conformRecord(
+  record: DataRecord,
+  schema: Schema,
+  where: RecordLocation = {},
+): DataRecord {
   const out: DataRecord = {};
   const known = new Set<string>();
   for (const field of schema.fields) {
@@ -89,13 +93,20 @@ export function conformRecord(record: DataRecord, schema: Schema, where: RecordL
 
 function conformValue(value: unknown, field: Field, where: RecordLocation): unknown {
   const fail = (why: string): never => {
-    throw new DataError('SCHEMA_MISMATCH', `${why}. Fix the value or declare the field as another type in the schema.`, {
-      ...where,
-      field: field.name,
-    });
+    throw new DataError(
+      'SCHEMA_MISMATCH',
+      `${why}. Fix the value or declare the field as another type in the schema.`,
+      {
+        ...where,
+        field: field.name,
+      },
+    );
   };
   if (value === null || value === undefined || (value === '' && field.type !== 'string')) {
-    if (field.nullable === false) fail(`expected a ${field.type}, got ${value === '' ? 'an empty value' : 'null'} (the field is not nullable)`);
+    if (field.nullable === false)
+      fail(
+        `expected a ${field.type}, got ${value === '' ? 'an empty value' : 'null'} (the field is not nullable)`,
+      );
     return null;
   }
   switch (field.type) {
@@ -104,7 +115,8 @@ function conformValue(value: unknown, field: Field, where: RecordLocation): unkn
       return fail(`expected a string, got ${describe(value)}`);
     case 'integer': {
       if (typeof value === 'bigint') return value;
-      const n = typeof value === 'string' && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : value;
+      const n =
+        typeof value === 'string' && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : value;
       if (typeof n === 'number' && Number.isInteger(n)) {
         if (!Number.isSafeInteger(n) && typeof value === 'string') return BigInt(value.trim());
         return n;
@@ -115,7 +127,8 @@ function conformValue(value: unknown, field: Field, where: RecordLocation): unkn
       if (typeof value === 'number') return value;
       if (typeof value === 'string') {
         const t = value.trim();
-        if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) || /^[+-]?(Infinity|NaN)$/.test(t)) return Number(t);
+        if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) || /^[+-]?(Infinity|NaN)$/.test(t))
+          return Number(t);
       }
       return fail(`expected a number, got ${describe(value)}`);
     }

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A fresh temporary folder; call `cleanup()` (e.g. in afterEach) to remove it. */
-export async function createTempDir(prefix = 'ft-test-'): Promise<{ path: string; cleanup: () => Promise<void> }> {
+export async function createTempDir(
+  prefix = 'ft-test-',
+): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
 }
@@ -21,9 +23,5 @@ export const multilingualSentences = {
     'Ring mig i morgon om fakturan, tack.',
     'Maskininlärning kräver ren träningsdata på svenska.',
   ],
-  amharic: [
-    'ሰላም ለዓለም። እንዴት ነህ?',
-    'ነገ ስለ ደረሰኙ ደውልልኝ።',
-    'የማሽን ትምህርት ንጹህ የስልጠና መረጃ ይፈልጋል።',
-  ],
+  amharic: ['ሰላም ለዓለም። እንዴት ነህ?', 'ነገ ስለ ደረሰኙ ደውልልኝ።', 'የማሽን ትምህርት ንጹህ የስልጠና መረጃ ይፈልጋል።'],
 } as const;
