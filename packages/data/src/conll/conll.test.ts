@@ -10,16 +10,7 @@ import {
   readConll,
   writeConll,
 } from '../index.js';
-
-function catchDataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataError);
-    return error as DataError;
-  }
-  throw new Error('expected a DataError, but nothing was thrown');
-}
+import { catchDataErrorSync as catchDataError } from '../test-helpers.js';
 
 async function rejectsDataError(promise: Promise<unknown>): Promise<DataError> {
   try {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   convertTags,
-  DataError,
   repairTags,
   spansToTags,
   type TagScheme,
@@ -9,16 +8,7 @@ import {
   tagsToSpans,
   validateTags,
 } from '../index.js';
-
-function catchDataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataError);
-    return error as DataError;
-  }
-  throw new Error('expected a DataError, but nothing was thrown');
-}
+import { catchDataErrorSync as catchDataError } from '../test-helpers.js';
 
 const words = (s: string) => s.split(' ');
 

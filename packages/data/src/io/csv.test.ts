@@ -10,7 +10,7 @@ import {
   type Schema,
   writeRecords,
 } from '../index.js';
-import { catchDataError, collect, openHandlesTo } from './test-helpers.js';
+import { catchDataError, collect, openHandlesTo } from '../test-helpers.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 beforeEach(async () => {

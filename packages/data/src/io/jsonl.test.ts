@@ -9,7 +9,7 @@ import {
   readRecords,
   writeRecords,
 } from '../index.js';
-import { catchDataError, collect, openHandlesTo } from './test-helpers.js';
+import { catchDataError, collect, openHandlesTo } from '../test-helpers.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 beforeEach(async () => {

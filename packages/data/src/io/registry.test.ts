@@ -12,7 +12,7 @@ import {
   writeDataset,
   writeRecords,
 } from '../index.js';
-import { catchDataError, collect } from './test-helpers.js';
+import { catchDataError, collect } from '../test-helpers.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 beforeEach(async () => {

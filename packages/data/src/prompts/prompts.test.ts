@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   convertRecord,
   convertRecords,
-  DataError,
   type DataRecord,
   detectPromptFormat,
   type PromptFormatName,
@@ -11,17 +10,7 @@ import {
   renderAlpacaPrompt,
   validateConversation,
 } from '../index.js';
-
-/** Runs `fn`, expecting a DataError, and returns it for closer checks. */
-function catchDataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataError);
-    return error as DataError;
-  }
-  throw new Error('expected a DataError, but nothing was thrown');
-}
+import { catchDataErrorSync as catchDataError } from '../test-helpers.js';
 
 const FORMATS = Object.keys(promptFormats) as PromptFormatName[];
 

@@ -1,7 +1,7 @@
-// Test helpers for the io area: collecting streams, catching DataErrors, counting open handles.
+// Test-only helpers shared by the areas' tests: collecting streams, catching DataErrors, open handles.
 import { readdirSync, readlinkSync } from 'node:fs';
-import { DataError } from '../errors.js';
-import type { DataRecord } from '../types.js';
+import { DataError } from './errors.js';
+import type { DataRecord } from './types.js';
 
 export async function collect(stream: AsyncIterable<DataRecord>): Promise<DataRecord[]> {
   const out: DataRecord[] = [];
@@ -31,4 +31,15 @@ export function openHandlesTo(path: string): number {
     }
   }
   return count;
+}
+
+/** Synchronous `catchDataError`, for parsers and converters that throw without awaiting. */
+export function catchDataErrorSync(fn: () => unknown): DataError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DataError) return error;
+    throw error;
+  }
+  throw new Error('expected a DataError, but nothing was thrown');
 }
