@@ -3,8 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import {
-  type DataRecord,
   cleanRecords,
+  type DataRecord,
   datasetStats,
   dedup,
   fingerprintDataset,
@@ -22,7 +22,8 @@ const stream = readRecords(input, { onError: 'skip' });
 const raw: DataRecord[] = [];
 for await (const record of stream) raw.push(record);
 console.log(`read ${raw.length} records from data/tickets.jsonl`);
-for (const error of stream.stats.skippedErrors) console.log(`  skipped line ${error.line}: ${error.problem}`);
+for (const error of stream.stats.skippedErrors)
+  console.log(`  skipped line ${error.line}: ${error.problem}`);
 
 // 2. Clean: Unicode NFKC and whitespace, PII replaced by tokens, low-quality text dropped.
 const cleaned = await cleanRecords(raw, {
@@ -72,4 +73,8 @@ for (const [name, records] of Object.entries(splits)) {
 
 // 6. Summary of the training split.
 console.log('\ntrain split:');
-console.log(formatStats(await datasetStats(splits.train ?? [], { textFields: ['text'], labelField: 'label' })));
+console.log(
+  formatStats(
+    await datasetStats(splits.train ?? [], { textFields: ['text'], labelField: 'label' }),
+  ),
+);
