@@ -9,6 +9,7 @@ export type { DataErrorCode, DataErrorDetails } from './errors.js';
 export { DataError, isDataError } from './errors.js';
 export * from './feedback/index.js';
 export { canonicalJson, sha256Hex } from './hash.js';
+export { writeFileAtomic } from './fs-utils.js';
 
 // Areas (each area's index.ts lists its public exports explicitly)
 export * from './io/index.js';
