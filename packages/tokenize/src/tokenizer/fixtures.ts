@@ -29,18 +29,31 @@ export function byteLevelAlphabet(): string[] {
   return table;
 }
 
+export interface WordPieceFixtureOptions {
+  /** Lower-case with BertNormalizer; false leaves text as it is (no normalizer). @default true */
+  lowercase?: boolean;
+  /** Special tokens first in the vocabulary. @default ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] */
+  specials?: readonly string[];
+  /** Further special tokens matched verbatim in text (chat markers), after the specials. @default [] */
+  addedTokens?: readonly string[];
+}
+
 /**
- * A BERT-style tokenizer.json: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4, then `vocab` in order
- * (continuation pieces spelled "##x"); lowercasing BertNormalizer, BertPreTokenizer, [CLS] A [SEP] B [SEP].
+ * A BERT-style tokenizer.json: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4 (or `specials`), then
+ * `addedTokens`, then `vocab` in order (continuation pieces spelled "##x"); BertNormalizer,
+ * BertPreTokenizer, [CLS] A [SEP] B [SEP].
  */
 export function makeWordPieceTokenizerJson(
   vocab: readonly string[],
-  options: { lowercase?: boolean } = {},
+  options: WordPieceFixtureOptions = {},
 ) {
-  const { lowercase = true } = options;
-  const specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
+  const {
+    lowercase = true,
+    specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'],
+    addedTokens = [],
+  } = options;
   const ids: Record<string, number> = {};
-  for (const token of [...specials, ...vocab])
+  for (const token of [...specials, ...addedTokens, ...vocab])
     if (!(token in ids)) ids[token] = Object.keys(ids).length;
   const cls = { SpecialToken: { id: '[CLS]', type_id: 0 } };
   const sep = (typeId: number) => ({ SpecialToken: { id: '[SEP]', type_id: typeId } });
@@ -48,14 +61,16 @@ export function makeWordPieceTokenizerJson(
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: specials.map((token, id) => added(id, token)),
-    normalizer: {
-      type: 'BertNormalizer',
-      clean_text: true,
-      handle_chinese_chars: true,
-      strip_accents: null,
-      lowercase,
-    },
+    added_tokens: [...specials, ...addedTokens].map((token) => added(ids[token] as number, token)),
+    normalizer: lowercase
+      ? {
+          type: 'BertNormalizer',
+          clean_text: true,
+          handle_chinese_chars: true,
+          strip_accents: null,
+          lowercase,
+        }
+      : null,
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
@@ -68,8 +83,8 @@ export function makeWordPieceTokenizerJson(
         sep(1),
       ],
       special_tokens: {
-        '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] },
-        '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] },
+        '[CLS]': { id: '[CLS]', ids: [ids['[CLS]'] as number], tokens: ['[CLS]'] },
+        '[SEP]': { id: '[SEP]', ids: [ids['[SEP]'] as number], tokens: ['[SEP]'] },
       },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },

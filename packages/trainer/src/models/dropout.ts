@@ -1,0 +1,123 @@
+// Stateless dropout: the keep mask is a counter-based hash of (seed input, element index) computed
+// in-graph with integer ops, so a resumed run that feeds the same step seed drops the same units.
+import { TrainerError } from '../errors.js';
+import type { GraphBuilder } from '../ir/builder.js';
+import { ONNX_DTYPE_CODE } from '../ir/tensor.js';
+import type { DType } from '../ir/types.js';
+
+const TWO_32 = 2 ** 32;
+// Multipliers of a 32-bit xorshift-multiply hash from Wellons' hash prospector ("16 21f0aaad 15
+// 735a2d97 15": low bias, full avalanche).
+const M1 = 0x21f0aaad;
+const M2 = 0x735a2d97;
+/** ONNX TensorProto codes outside the IR's DType set: the hash runs in uint32. */
+const UINT32 = 12;
+const INT32 = 6;
+
+export interface StatelessDropoutOptions {
+  /**
+   * Distinguishes dropout sites fed by the same seed input. @default a 32-bit hash of `x`'s name
+   * (unique within the graph, and stable for a graph built the same way)
+   */
+  salt?: number;
+  /** Float type of `x`. @default 'float32' */
+  dtype?: DType;
+}
+
+/** FNV-1a over UTF-16 code units: a stable 32-bit salt from a value name. */
+export function salt32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** The same hash on host numbers (uint32 in, uint32 out): salts and tests use it. */
+export function hash32(x: number): number {
+  let h = x >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  h = Math.imul(h, M1) >>> 0;
+  h = (h ^ (h >>> 15)) >>> 0;
+  h = Math.imul(h, M2) >>> 0;
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+const int64 = (b: GraphBuilder, v: number) => b.scalar('int64', v);
+// uint32 arithmetic is exact modulo 2³² in ONNX Runtime (unsigned wrap-around is defined in C++),
+// so the hash needs no Mod passes: measured ~5× faster than emulating uint32 in int64 with
+// Div/Mod (3.1M elements, 2 threads: ~170 ms vs 813 ms).
+// The IR has no uint32 tensors, so constants are int64 Constants cast once (ORT folds them).
+const uint32 = (b: GraphBuilder, v: number) => b.op('Cast', [int64(b, v)], { to: UINT32 });
+const xor = (b: GraphBuilder, x: string, y: string) => b.op('BitwiseXor', [x, y]);
+const shr = (b: GraphBuilder, x: string, k: number) =>
+  b.op('BitShift', [x, uint32(b, k)], { direction: 'RIGHT' });
+const mul = (b: GraphBuilder, x: string, m: number) => b.op('Mul', [x, uint32(b, m)]);
+
+/** The full hash32 in-graph on uint32 values (the scalar seed/salt mixing). */
+function hashInGraph(b: GraphBuilder, x: string): string {
+  let h = mul(b, xor(b, x, shr(b, x, 16)), M1);
+  h = mul(b, xor(b, h, shr(b, h, 15)), M2);
+  return xor(b, h, shr(b, h, 15));
+}
+
+/**
+ * The per-element hash of `v = index ⊕ k₁`: hash32 without its first xorshift (whose job, moving
+ * high input bits down, matters little for indices, and which would cost two passes over every
+ * element), with `k₂` mixed in after the first multiply so different keys give unrelated
+ * sequences rather than one sequence permuted. 7 elementwise passes.
+ */
+function elementHash(b: GraphBuilder, v: string, k2: string): string {
+  let h = xor(b, mul(b, v, M1), k2);
+  h = mul(b, xor(b, h, shr(b, h, 15)), M2);
+  return xor(b, h, shr(b, h, 15));
+}
+
+/**
+ * Inverted dropout with a mask that is a pure function of (`seedInput`, salt, element index):
+ * keep element i when h(i ⊕ k₁; k₂) ≥ p·2³² (see elementHash), where k₁, k₂ are hashed from the int64 scalar
+ * `seedInput` and the site's salt; y = x·mask/(1 − p). No RNG state lives in the session, so the
+ * same seed gives the same mask in any session, and the gradient is dY·mask/(1 − p) through the
+ * Mul (the mask is integer-derived and carries none). Tensors of 2³¹ or more elements are not
+ * supported (the index Range is int32).
+ *
+ * @param ratio drop probability in [0, 1); 0 returns `x` unchanged.
+ * @param seedInput an int64 scalar value (any int64; negative values are fine).
+ */
+export function statelessDropout(
+  b: GraphBuilder,
+  x: string,
+  ratio: number,
+  seedInput: string,
+  options: StatelessDropoutOptions = {},
+): string {
+  if (!(ratio >= 0 && ratio < 1)) {
+    throw new TrainerError('INVALID_ARGUMENT', `dropout ratio must be in [0, 1), got ${ratio}`);
+  }
+  if (ratio === 0) return x;
+  const { salt = salt32(x), dtype = 'float32' } = options;
+  // Both 32-bit halves of the seed matter: the loop may feed a 53- or 64-bit step hash. Casting
+  // int64 to uint32 keeps the low 32 bits (two's complement), so negative seeds work too.
+  const lo = b.op('Cast', [seedInput], { to: UINT32 });
+  const hi = b.op('Cast', [b.op('Div', [seedInput, int64(b, TWO_32)])], { to: UINT32 });
+  const saltA = hash32(salt ^ 0x5bd1e995);
+  const saltB = hash32(salt ^ 0x27d4eb2f);
+  const k1 = hashInGraph(b, xor(b, lo, hashInGraph(b, xor(b, hi, uint32(b, saltA)))));
+  const k2 = hashInGraph(b, xor(b, k1, uint32(b, saltB)));
+
+  // Element indices as uint32 via an int32 Range (half the bytes of int64; x must hold < 2³¹).
+  const size = b.op('Cast', [b.op('Size', [x])], { to: INT32 });
+  const range = b.op('Range', [b.scalar('int32', 0), size, b.scalar('int32', 1)]);
+  const h = elementHash(b, xor(b, b.op('Cast', [range], { to: UINT32 }), k1), k2);
+  const threshold = Math.min(Math.round(ratio * TWO_32), TWO_32 - 1);
+  const keep = b.op('GreaterOrEqual', [h, uint32(b, threshold)]);
+  // The hash ops have no shape rules; reshaping to Shape(x) gives the mask x's static shape,
+  // which the Mul's gradient needs.
+  const keepShaped = b.op('Reshape', [keep, b.op('Shape', [x])]);
+  // Cast + Mul rather than Where(keep, scale, 0): ORT's Where with scalar branches measured ~3×
+  // slower than a Cast. The scaled mask is also what the backward pass multiplies by.
+  const keepFloat = b.op('Cast', [keepShaped], { to: ONNX_DTYPE_CODE[dtype] });
+  const mask = b.op('Mul', [keepFloat, b.scalar(dtype, 1 / (1 - ratio))]);
+  return b.op('Mul', [x, mask]);
+}

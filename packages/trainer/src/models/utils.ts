@@ -1,0 +1,212 @@
+// Shared pieces of the model builders: the built-model record, seeded parameter initialisation in
+// Hugging Face's `_init_weights` style, and the layers (linear, LayerNorm, GELU, dropout switch).
+import { createRng, type Rng } from '@ft/data';
+import { TrainerError } from '../errors.js';
+import { float, type GraphBuilder } from '../ir/builder.js';
+import { tensor } from '../ir/tensor.js';
+import type { Graph, TensorData } from '../ir/types.js';
+import { DROPOUT_SEED_INPUT } from '../step/graph-utils.js';
+import { statelessDropout } from './dropout.js';
+
+/** Float types the models are built in (float64 for finite-difference checks). */
+export type ModelDType = 'float32' | 'float64';
+
+/** A built forward graph and what a trainer needs to know about it. */
+export interface ModelGraph {
+  graph: Graph;
+  /** Trainable parameters (initializers of `graph`), in Hugging Face state-dict order. */
+  parameters: string[];
+  /** Graph input names, in declaration order. */
+  inputs: string[];
+  /** Graph output names. */
+  outputs: string[];
+  /**
+   * The int64 scalar input that seeds every dropout mask (feed a hash of run seed and step);
+   * present only in training graphs with a non-zero dropout probability.
+   */
+  dropoutSeed?: string;
+}
+
+/** Options every model builder accepts. */
+export interface ModelBuildOptions {
+  /** Build the training variant: dropout active, driven by the `dropout_seed` input. @default false */
+  training?: boolean;
+  /** Float type of parameters and activations. @default 'float32' */
+  dtype?: ModelDType;
+  /** Seed of the parameter initialisation (createRng). @default 0 */
+  seed?: number;
+}
+
+/** Name of the dropout seed input in training graphs (the training step feeds it). */
+export { DROPOUT_SEED_INPUT };
+
+/** The most negative finite value of a float type (PyTorch's `torch.finfo(dtype).min`). */
+export function finfoMin(dtype: ModelDType): number {
+  return dtype === 'float32' ? -3.4028234663852886e38 : -Number.MAX_VALUE;
+}
+
+/** How one parameter is initialised. */
+export type Init = { normal: number } | { uniform: number } | 'zeros' | 'ones';
+
+/** Draws N(0, 1) samples from a seeded Rng (Box–Muller; `1 − u` keeps the log finite). */
+function gaussian(rng: Rng): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const s = spare;
+      spare = undefined;
+      return s;
+    }
+    const u = 1 - rng.next();
+    const v = rng.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** Registers parameters as initializers in declaration order, drawing values from one seeded Rng. */
+export interface ParameterStore {
+  add(name: string, dims: number[], init: Init): string;
+  readonly names: string[];
+}
+
+export function createParameterStore(
+  b: GraphBuilder,
+  dtype: ModelDType,
+  seed: number,
+): ParameterStore {
+  const rng = createRng(seed);
+  const normal = gaussian(rng);
+  const names: string[] = [];
+  return {
+    names,
+    add(name, dims, init) {
+      let n = 1;
+      for (const d of dims) n *= d;
+      const values = new Float64Array(n);
+      if (init === 'ones') values.fill(1);
+      else if (init !== 'zeros') {
+        if ('normal' in init) for (let i = 0; i < n; i++) values[i] = normal() * init.normal;
+        else for (let i = 0; i < n; i++) values[i] = (2 * rng.next() - 1) * init.uniform;
+      }
+      b.initializer(name, tensor(dtype, dims, values));
+      names.push(name);
+      return name;
+    },
+  };
+}
+
+/** y = x·Wᵀ + b on 2-D x with W in PyTorch's [out, in] layout (one Gemm, no weight copy). */
+export function linear(b: GraphBuilder, x: string, weight: string, bias?: string): string {
+  return b.op('Gemm', bias ? [x, weight, bias] : [x, weight], { transB: 1 });
+}
+
+/** y = x·W + b on 2-D x with W in GPT-2's Conv1D [in, out] layout. */
+export function conv1d(b: GraphBuilder, x: string, weight: string, bias: string): string {
+  return b.op('Gemm', [x, weight, bias]);
+}
+
+export function layerNorm(
+  b: GraphBuilder,
+  x: string,
+  weight: string,
+  bias: string,
+  eps: number,
+): string {
+  return b.op('LayerNormalization', [x, weight, bias], { axis: -1, epsilon: float(eps) });
+}
+
+/** Activation names as Hugging Face configs spell them (`hidden_act`, `activation_function`). */
+export type Activation = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu' | 'tanh';
+
+/**
+ * Activations at opset 18 (no Gelu op): `gelu` is exact, 0.5·x·(1 + erf(x/√2));
+ * `gelu_new`/`gelu_pytorch_tanh` are the tanh form 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))).
+ */
+export function activation(
+  b: GraphBuilder,
+  x: string,
+  kind: Activation,
+  dtype: ModelDType,
+): string {
+  switch (kind) {
+    case 'relu':
+      return b.op('Relu', [x]);
+    case 'tanh':
+      return b.op('Tanh', [x]);
+    case 'gelu': {
+      const erf = b.op('Erf', [b.op('Mul', [x, b.scalar(dtype, Math.SQRT1_2)])]);
+      const half = b.op('Mul', [x, b.scalar(dtype, 0.5)]);
+      return b.op('Mul', [half, b.op('Add', [erf, b.scalar(dtype, 1)])]);
+    }
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh': {
+      const cube = b.op('Mul', [b.op('Mul', [x, x]), x]);
+      const inner = b.op('Add', [x, b.op('Mul', [cube, b.scalar(dtype, 0.044715)])]);
+      const t = b.op('Tanh', [b.op('Mul', [inner, b.scalar(dtype, Math.sqrt(2 / Math.PI))])]);
+      const half = b.op('Mul', [x, b.scalar(dtype, 0.5)]);
+      return b.op('Mul', [half, b.op('Add', [t, b.scalar(dtype, 1)])]);
+    }
+    default:
+      throw new TrainerError(
+        'INVALID_ARGUMENT',
+        `activation ${JSON.stringify(kind)} is not supported (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, tanh)`,
+      );
+  }
+}
+
+/** Dropout that exists only in training graphs; creates the seed input on first use. */
+export interface DropoutSwitch {
+  apply(x: string, ratio: number): string;
+  /** The seed input's name once a dropout was emitted. */
+  readonly seed: string | undefined;
+}
+
+export function createDropoutSwitch(
+  b: GraphBuilder,
+  training: boolean,
+  dtype: ModelDType,
+): DropoutSwitch {
+  let seed: string | undefined;
+  return {
+    get seed() {
+      return seed;
+    },
+    apply(x, ratio) {
+      checkProbability('dropout', ratio);
+      if (!training || ratio === 0) return x;
+      seed ??= b.input(DROPOUT_SEED_INPUT, 'int64', []);
+      return statelessDropout(b, x, ratio, seed, { dtype });
+    },
+  };
+}
+
+export function checkProbability(field: string, p: number): void {
+  if (!(p >= 0 && p < 1)) {
+    throw new TrainerError('INVALID_ARGUMENT', `${field} must be in [0, 1), got ${p}`);
+  }
+}
+
+export function checkPositiveInt(field: string, value: number): void {
+  if (!(Number.isInteger(value) && value > 0)) {
+    throw new TrainerError('INVALID_ARGUMENT', `${field} must be a positive integer, got ${value}`);
+  }
+}
+
+/** Replaces parameter values (e.g. loaded weights), checking dtype and dims. */
+export function setParameters(model: ModelGraph, values: Record<string, TensorData>): void {
+  for (const [name, value] of Object.entries(values)) {
+    const current = model.graph.initializers.get(name);
+    if (current === undefined || !model.parameters.includes(name)) {
+      throw new TrainerError('INVALID_ARGUMENT', `"${name}" is not a parameter of the model`);
+    }
+    if (current.dtype !== value.dtype || current.dims.join(',') !== value.dims.join(',')) {
+      throw new TrainerError(
+        'INVALID_ARGUMENT',
+        `parameter "${name}" is ${current.dtype} [${current.dims.join(', ')}], got ${value.dtype} [${value.dims.join(', ')}]`,
+      );
+    }
+    model.graph.initializers.set(name, value);
+  }
+}

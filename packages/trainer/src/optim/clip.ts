@@ -1,0 +1,54 @@
+// Global-norm gradient clipping as an ONNX subgraph, as torch.nn.utils.clip_grad_norm_ (L2 norm).
+import { TrainerError } from '../errors.js';
+import type { GraphBuilder } from '../ir/builder.js';
+import { type FloatDType, floatDTypeOf } from '../losses/utils.js';
+
+export interface GlobalNormClipOptions {
+  /** Added to the norm in the coefficient's divisor (torch's constant). @default 1e-6 */
+  eps?: number;
+  /** Float dtype of the gradients; read from the graph when omitted. */
+  dtype?: FloatDType;
+}
+
+export interface GlobalNormClip {
+  /** The clipped gradients, in the order given. */
+  grads: string[];
+  /** Scalar L2 norm of all gradients together, before clipping (log it). */
+  totalNorm: string;
+}
+
+/**
+ * ‖g‖ = √(Σᵢ Σ gᵢ²) over every gradient; each gradient is multiplied by
+ * min(1, maxNorm / (‖g‖ + 1e-6)), so gradients under the limit pass unchanged.
+ */
+export function buildGlobalNormClip(
+  b: GraphBuilder,
+  grads: readonly string[],
+  maxNorm: number,
+  options: GlobalNormClipOptions = {},
+): GlobalNormClip {
+  const { eps = 1e-6 } = options;
+  if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) {
+    throw new TrainerError(
+      'INVALID_ARGUMENT',
+      `maxNorm must be a finite number > 0, got ${maxNorm}`,
+    );
+  }
+  const first = grads[0];
+  if (first === undefined) {
+    throw new TrainerError('INVALID_ARGUMENT', 'buildGlobalNormClip needs at least one gradient');
+  }
+  const dtype = floatDTypeOf(b, first, options.dtype);
+  let sumSq: string | undefined;
+  for (const g of grads) {
+    // ReduceSumSquare without axes sums over every element into a scalar.
+    const s = b.op('ReduceSumSquare', [g], { keepdims: 0 });
+    sumSq = sumSq === undefined ? s : b.op('Add', [sumSq, s]);
+  }
+  const totalNorm = b.op('Sqrt', [sumSq as string]);
+  const coef = b.op('Min', [
+    b.op('Div', [b.scalar(dtype, maxNorm), b.op('Add', [totalNorm, b.scalar(dtype, eps)])]),
+    b.scalar(dtype, 1),
+  ]);
+  return { grads: grads.map((g) => b.op('Mul', [g, coef])), totalNorm };
+}
