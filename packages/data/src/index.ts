@@ -8,8 +8,8 @@ export type { DataErrorCode, DataErrorDetails } from './errors.js';
 // Errors
 export { DataError, isDataError } from './errors.js';
 export * from './feedback/index.js';
-export { canonicalJson, sha256Hex } from './hash.js';
 export { writeFileAtomic } from './fs-utils.js';
+export { canonicalJson, sha256Hex } from './hash.js';
 
 // Areas (each area's index.ts lists its public exports explicitly)
 export * from './io/index.js';

@@ -133,7 +133,9 @@ export function oneHot(b: GraphBuilder, logits: string, target: string, dtype: F
   // int64 tensor and a Cast the size of the logits (about 75 ms a step on the GPT-mini bench).
   // It has no float64 kernel, so float64 graphs (gradient checks) go through int64 and Cast.
   if (dtype === 'float32') {
-    return b.op('OneHot', [indices, depth, b.constant(tensor('float32', [2], [0, 1]))], { axis: -1 });
+    return b.op('OneHot', [indices, depth, b.constant(tensor('float32', [2], [0, 1]))], {
+      axis: -1,
+    });
   }
   const hot = b.op('OneHot', [indices, depth, b.int64s([0, 1])], { axis: -1 });
   return b.op('Cast', [hot], { to: onnxFloatCode(dtype) });
