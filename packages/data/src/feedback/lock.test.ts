@@ -73,6 +73,21 @@ describe('file lock', () => {
     await lock.release();
   });
 
+  it('never breaks the lock of a live holder on this host, however old it is', async () => {
+    // A slow holder (e.g. a registry copying a large model) must keep its lock past staleMs.
+    const held = {
+      pid: process.pid,
+      host: hostname(),
+      time: new Date(Date.now() - 3_600_000).toISOString(),
+      nonce: 'live',
+    };
+    await writeFile(lockPath, JSON.stringify(held));
+    await expect(acquireFileLock(lockPath, { staleMs: 10, timeoutMs: 50 })).rejects.toThrow(
+      /LOCKED|held/i,
+    );
+    expect(JSON.parse(await readFile(lockPath, 'utf8'))).toEqual(held);
+  });
+
   it('breaks an old lock of another host but waits on a fresh one', async () => {
     const old = {
       pid: 1,

@@ -1,5 +1,6 @@
 // A small cross-process lock file: created exclusively (link, or O_EXCL), holds pid + host + time,
-// and is broken when its holder is provably gone (dead pid on this host) or older than `staleMs`.
+// and is broken when its holder is provably gone (dead pid on this host), or, when the holder
+// can't be checked (another host, unreadable content), once it is older than `staleMs`.
 import { randomUUID } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -10,8 +11,9 @@ export interface FileLockOptions {
   /** Give up with a `LOCKED` DataError after waiting this long. @default 10000 */
   timeoutMs?: number;
   /**
-   * A lock older than this is taken as abandoned even when its holder cannot be checked
-   * (another host, unreadable content). Holders keep locks for milliseconds, so this is generous.
+   * A lock older than this is taken as abandoned when its holder cannot be checked (another host,
+   * unreadable content). A holder on this host is checked by its pid instead, however old the
+   * lock is. Holders keep locks for milliseconds, so this is generous.
    * @default 30000
    */
   staleMs?: number;
@@ -186,8 +188,10 @@ async function isStale(
   holder: LockInfo | 'unreadable',
   staleMs: number,
 ): Promise<boolean> {
-  if (holder !== 'unreadable' && holder.host === hostname() && !isProcessAlive(holder.pid)) {
-    return true;
+  if (holder !== 'unreadable' && holder.host === hostname()) {
+    // On this host the pid tells for sure: a live holder keeps its lock however long it works
+    // (breaking it would let two writers in), a dead one loses it at once.
+    return !isProcessAlive(holder.pid);
   }
   const taken =
     holder === 'unreadable'
