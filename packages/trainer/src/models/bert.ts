@@ -12,7 +12,7 @@ import {
   createParameterStore,
   type DropoutSwitch,
   finfoMin,
-  layerNorm,
+  layerNormLayer,
   linear,
   type ModelBuildOptions,
   type ModelDType,
@@ -150,19 +150,6 @@ function dense(
   return linear(b, x, w, bias);
 }
 
-function norm(
-  b: GraphBuilder,
-  p: ParameterStore,
-  prefix: string,
-  x: string,
-  size: number,
-  eps: number,
-): string {
-  const w = p.add(`${prefix}.weight`, [size], 'ones');
-  const bias = p.add(`${prefix}.bias`, [size], 'zeros');
-  return layerNorm(b, x, w, bias, eps);
-}
-
 interface AttentionContext {
   b: GraphBuilder;
   p: ParameterStore;
@@ -202,7 +189,7 @@ function encoderLayer(ctx: AttentionContext, h: string, i: number): string {
     r.hidden,
     r.range,
   );
-  const attnOut = norm(
+  const attnOut = layerNormLayer(
     b,
     p,
     `${pre}.attention.output.LayerNorm`,
@@ -217,7 +204,7 @@ function encoderLayer(ctx: AttentionContext, h: string, i: number): string {
     dtype,
   );
   const outDense = dense(b, p, `${pre}.output.dense`, inter, r.intermediate, r.hidden, r.range);
-  return norm(
+  return layerNormLayer(
     b,
     p,
     `${pre}.output.LayerNorm`,
@@ -287,7 +274,7 @@ export function buildBert(config: BertConfig, options: BertOptions = {}): ModelG
     : b.op('Slice', [typeEmb, b.int64s([0]), b.int64s([1]), b.int64s([0])]);
   const summed = b.op('Add', [b.op('Add', [b.op('Gather', [wordEmb, ids]), positions]), typeRows]);
   const embedded = drop.apply(
-    norm(b, p, 'bert.embeddings.LayerNorm', summed, r.hidden, r.eps),
+    layerNormLayer(b, p, 'bert.embeddings.LayerNorm', summed, r.hidden, r.eps),
     r.hiddenDrop,
   );
   let h = b.op('Reshape', [embedded, b.int64s([-1, r.hidden])]);

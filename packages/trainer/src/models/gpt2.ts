@@ -12,7 +12,7 @@ import {
   createDropoutSwitch,
   createParameterStore,
   finfoMin,
-  layerNorm,
+  layerNormLayer,
   type ModelBuildOptions,
   type ModelGraph,
   type ParameterStore,
@@ -61,19 +61,6 @@ function conv1dLayer(
   const w = p.add(`${prefix}.weight`, [inSize, outSize], { normal: std });
   const bias = p.add(`${prefix}.bias`, [outSize], 'zeros');
   return conv1d(b, x, w, bias);
-}
-
-function norm(
-  b: GraphBuilder,
-  p: ParameterStore,
-  prefix: string,
-  x: string,
-  size: number,
-  eps: number,
-): string {
-  const w = p.add(`${prefix}.weight`, [size], 'ones');
-  const bias = p.add(`${prefix}.bias`, [size], 'zeros');
-  return layerNorm(b, x, w, bias, eps);
 }
 
 /**
@@ -154,7 +141,7 @@ export function buildGpt2(config: Gpt2Config, options: Gpt2Options = {}): ModelG
 
   for (let i = 0; i < layers; i++) {
     const pre = `transformer.h.${i}`;
-    const x = norm(b, p, `${pre}.ln_1`, h, hidden, eps);
+    const x = layerNormLayer(b, p, `${pre}.ln_1`, h, hidden, eps);
     const qkv = conv1dLayer(b, p, `${pre}.attn.c_attn`, x, hidden, 3 * hidden, range);
     const [q, k, v] = b.opN('Split', [qkv, b.int64s([hidden, hidden, hidden])], 3, {
       axis: 1,
@@ -171,7 +158,7 @@ export function buildGpt2(config: Gpt2Config, options: Gpt2Options = {}): ModelG
     const context2d = b.op('Reshape', [context, b.int64s([-1, hidden])]);
     const attnOut = conv1dLayer(b, p, `${pre}.attn.c_proj`, context2d, hidden, hidden, projRange);
     h = b.op('Add', [h, drop.apply(attnOut, residDrop)]);
-    const y = norm(b, p, `${pre}.ln_2`, h, hidden, eps);
+    const y = layerNormLayer(b, p, `${pre}.ln_2`, h, hidden, eps);
     const fc = activation(
       b,
       conv1dLayer(b, p, `${pre}.mlp.c_fc`, y, hidden, inner, range),
@@ -181,7 +168,7 @@ export function buildGpt2(config: Gpt2Config, options: Gpt2Options = {}): ModelG
     const mlpOut = conv1dLayer(b, p, `${pre}.mlp.c_proj`, fc, inner, hidden, projRange);
     h = b.op('Add', [h, drop.apply(mlpOut, residDrop)]);
   }
-  const final = norm(b, p, 'transformer.ln_f', h, hidden, eps);
+  const final = layerNormLayer(b, p, 'transformer.ln_f', h, hidden, eps);
   // Tied LM head: logits = h·wteᵀ, one Gemm with transB on the [vocab, n_embd] table.
   const flat = b.op('Gemm', [final, wte], { transB: 1 });
   const logitsShape = b.op('Concat', [idsShape, b.int64s([config.vocab_size])], { axis: 0 });

@@ -210,3 +210,17 @@ export function setParameters(model: ModelGraph, values: Record<string, TensorDa
     model.graph.initializers.set(name, value);
   }
 }
+
+/** LayerNorm with parameters `<prefix>.weight` (ones) and `<prefix>.bias` (zeros), as HF names them. */
+export function layerNormLayer(
+  b: GraphBuilder,
+  p: ParameterStore,
+  prefix: string,
+  x: string,
+  size: number,
+  eps: number,
+): string {
+  const w = p.add(`${prefix}.weight`, [size], 'ones');
+  const bias = p.add(`${prefix}.bias`, [size], 'zeros');
+  return layerNorm(b, x, w, bias, eps);
+}
