@@ -68,3 +68,20 @@ function formatMessage(problem: string, { file, line, field }: DataErrorDetails)
 export function isDataError(value: unknown): value is DataError {
   return value instanceof DataError;
 }
+
+/** Only this many skipped errors are kept, so a file full of bad lines cannot exhaust memory. */
+const MAX_SKIPPED_ERRORS = 100;
+
+/**
+ * The bookkeeping of one skipped line, row or sentence under `onError: 'skip'`, shared by every
+ * reader: counts it, keeps the first few errors and tells `onSkip`.
+ */
+export function recordSkip(
+  stats: { skipped: number; skippedErrors: DataError[] },
+  error: DataError,
+  onSkip: ((error: DataError) => void) | undefined,
+): void {
+  stats.skipped++;
+  if (stats.skippedErrors.length < MAX_SKIPPED_ERRORS) stats.skippedErrors.push(error);
+  onSkip?.(error);
+}

@@ -1,7 +1,7 @@
 // Test-only helpers shared by the areas' tests: collecting streams, catching DataErrors, open handles.
 import { readdirSync, readlinkSync } from 'node:fs';
 import { DataError } from './errors.js';
-import type { DataRecord } from './types.js';
+import type { DataRecord, Schema } from './types.js';
 
 export async function collect(stream: AsyncIterable<DataRecord>): Promise<DataRecord[]> {
   const out: DataRecord[] = [];
@@ -43,3 +43,38 @@ export function catchDataErrorSync(fn: () => unknown): DataError {
   }
   throw new Error('expected a DataError, but nothing was thrown');
 }
+
+/** One field of every type, for the binary formats' round trips. */
+export const allTypesSchema: Schema = {
+  fields: [
+    { name: 'id', type: 'integer', nullable: false },
+    { name: 'text', type: 'string' },
+    { name: 'score', type: 'float' },
+    { name: 'ok', type: 'boolean' },
+    { name: 'at', type: 'timestamp' },
+    { name: 'meta', type: 'json' },
+  ],
+};
+
+/** Five records of `allTypesSchema` with edge values: nulls, an int64 beyond 2^53, far dates. */
+export const allTypesRecords: DataRecord[] = [
+  {
+    id: 1,
+    text: 'ሰላም ለዓለም',
+    score: 0.25,
+    ok: true,
+    at: new Date('2024-03-01T12:34:56.789Z'),
+    meta: { tags: ['a', 'b'], n: 1 },
+  },
+  { id: 2n ** 60n + 1n, text: 'räksmörgås', score: -1.5, ok: false, at: null, meta: [1, 2, 3] },
+  { id: -7, text: null, score: null, ok: null, at: new Date(0), meta: null },
+  {
+    id: 4,
+    text: '',
+    score: 1e300,
+    ok: true,
+    at: new Date('1969-12-31T23:59:59.999Z'),
+    meta: 'plain',
+  },
+  { id: 5, text: 'five', score: 0, ok: false, at: new Date('2100-01-01T00:00:00Z'), meta: {} },
+];

@@ -10,12 +10,15 @@ export function makeAuditEvent(
   event: Omit<AuditEvent, 'time'>,
   user: string | undefined,
 ): AuditEvent {
-  const out: AuditEvent = { time: new Date().toISOString(), action: event.action, details: {} };
+  const out: AuditEvent = {
+    time: new Date().toISOString(),
+    action: event.action,
+    details: event.details ?? {},
+  };
   if (event.model !== undefined) out.model = event.model;
   if (event.version !== undefined) out.version = event.version;
   const by = event.by ?? user;
   if (by !== undefined) out.by = by;
-  out.details = event.details ?? {};
   return out;
 }
 

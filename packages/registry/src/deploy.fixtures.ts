@@ -1,7 +1,10 @@
 // Test fixtures for the deployment, retention and export tests: small valid ONNX models with
-// seeded weights, and seeded byte strings. Never imported by the package itself.
+// seeded weights, seeded byte strings, and an error-code assertion. Never imported by the package
+// itself.
 import { createRng } from '@ft/data';
 import onnxProto from 'onnx-proto';
+import { expect } from 'vitest';
+import { RegistryError } from './index.js';
 
 const { onnx } = onnxProto as unknown as { onnx: typeof import('onnx-proto').onnx };
 
@@ -40,4 +43,15 @@ export function tinyOnnx(seed: string, floats = 16): Uint8Array {
     }),
   ).finish();
   return new Uint8Array(bytes);
+}
+
+/** Awaits `promise`, expects it to reject with a RegistryError of `code`, and returns that error. */
+export async function expectCode(promise: Promise<unknown>, code: string): Promise<RegistryError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RegistryError);
+  expect((error as RegistryError).code).toBe(code);
+  return error as RegistryError;
 }

@@ -15,7 +15,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { sha256Hex } from '@ft/data';
 import { createTempDir } from '@ft/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tinyOnnx } from './deploy.fixtures.js';
+import { expectCode, tinyOnnx } from './deploy.fixtures.js';
 import {
   createRegistry,
   currentDeployment,
@@ -25,7 +25,6 @@ import {
   deployedVersions,
   deploymentHistory,
   type Registry,
-  RegistryError,
   readDeploymentManifest,
   rollback,
 } from './index.js';
@@ -52,16 +51,6 @@ afterEach(async () => {
 
 async function liveOnnxHash(): Promise<string> {
   return sha256Hex(await readFile(join(target, 'model.onnx')));
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<RegistryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RegistryError);
-  expect((error as RegistryError).code).toBe(code);
-  return error as RegistryError;
 }
 
 describe('deploy', () => {
@@ -223,6 +212,19 @@ describe('deploy', () => {
     ]);
     expect(await deploymentHistory(registry, { target: other })).toEqual([c3]);
     expect(await deploymentHistory(registry)).toHaveLength(3);
+  });
+
+  it('refuses to delete a deployed version unless forced', async () => {
+    await deploy(registry, { model: 'clf', ref: 1, target });
+    await deploy(registry, { model: 'clf', ref: 2, target });
+    for (const version of [1, 2]) {
+      const refused = await expectCode(registry.deleteVersion('clf', version), 'INVALID_ARGUMENT');
+      expect(refused.message).toContain(target);
+    }
+    expect((await registry.listVersions('clf')).map((v) => v.version)).toEqual([1, 2, 3]);
+    await registry.deleteVersion('clf', 3);
+    await registry.deleteVersion('clf', 1, { force: true });
+    expect((await registry.listVersions('clf')).map((v) => v.version)).toEqual([2]);
   });
 });
 

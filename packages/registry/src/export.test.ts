@@ -5,8 +5,8 @@ import { join, relative } from 'node:path';
 import { sha256Hex } from '@ft/data';
 import { createTempDir } from '@ft/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seededBytes, tinyOnnx } from './deploy.fixtures.js';
-import { createRegistry, exportForTransformersJs, type Registry, RegistryError } from './index.js';
+import { expectCode, seededBytes, tinyOnnx } from './deploy.fixtures.js';
+import { createRegistry, exportForTransformersJs, type Registry } from './index.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let registry: Registry;
@@ -31,16 +31,6 @@ async function listTree(root: string): Promise<string[]> {
     if (entry.isFile()) out.push(relative(root, join(entry.parentPath, entry.name)));
   }
   return out.sort();
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<RegistryError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RegistryError);
-  expect((error as RegistryError).code).toBe(code);
-  return error as RegistryError;
 }
 
 describe('exportForTransformersJs', () => {

@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { sha256Hex } from '@ft/data';
 import { RegistryError } from './errors.js';
 import type { FileEntry, Registry } from './types.js';
 
@@ -126,7 +127,7 @@ export async function exportForTransformersJs(
     if (!byPath.has('tokenizer_config.json')) {
       const bytes = new TextEncoder().encode('{}\n');
       await writeBytes(join(temp, 'tokenizer_config.json'), bytes);
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const sha256 = sha256Hex(bytes);
       files.push({ path: 'tokenizer_config.json', sha256, size: bytes.length });
       generated.push('tokenizer_config.json');
     }

@@ -12,7 +12,7 @@ const ALIAS = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 /** Tag keys: 1–128 characters of `A-Z a-z 0-9 . _ : -` starting with a letter or digit, no `..`. */
 const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Tag values are free text (never used in a path) up to this length, without NUL. */
-export const MAX_TAG_VALUE_LENGTH = 5000;
+const MAX_TAG_VALUE_LENGTH = 5000;
 /** `latest` is a version reference of its own, so it cannot be an alias. */
 const RESERVED_ALIASES = new Set(['latest']);
 const MAX_PATH_LENGTH = 1024;
@@ -124,8 +124,4 @@ function artifactPathProblem(path: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-export function isValidAlias(value: string): boolean {
-  return ALIAS.test(value) && !RESERVED_ALIASES.has(value);
 }

@@ -3,10 +3,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, readdir, realpath, rename, unlink } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isProcessAlive } from '@ft/data';
+import { isProcessAlive, sha256Hex } from '@ft/data';
 import { AUDIT_LOG, makeAuditEvent, readAuditLog } from './audit.js';
+import { deployedVersions } from './deploy.js';
 import { RegistryError } from './errors.js';
 import {
   assertAlias,
@@ -18,6 +19,7 @@ import {
 import { pickOnnxFile, readOnnxSignature } from './signature.js';
 import { collectSources, hashSource, readSource, readSourceBytes } from './sources.js';
 import { createLocalStore } from './stores/local-fs.js';
+import { hostTag } from './stores/utils.js';
 import type {
   AuditEvent,
   BlobProblem,
@@ -59,7 +61,6 @@ type VersionDoc = Omit<ModelVersion, 'aliases'>;
 
 const LOCK_NAME = 'registry';
 const MAX_DESCRIPTION_LENGTH = 100_000;
-const hostTag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 
 const modelKey = (model: string) => `models/${model}/model`;
 const versionsPrefix = (model: string) => `models/${model}/versions/`;
@@ -567,7 +568,7 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
     const bytes = await store.getBlob(entry.sha256).catch((error: unknown) => {
       throw blobError(error, model, version, path);
     });
-    const actual = createHash('sha256').update(bytes).digest('hex');
+    const actual = sha256Hex(bytes);
     if (actual !== entry.sha256) {
       throw new RegistryError(
         'INTEGRITY',
@@ -657,6 +658,19 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       const aliases = Object.keys(modelDoc.aliases)
         .filter((alias) => modelDoc.aliases[alias] === version)
         .sort();
+      // A deployed version (live, or what a rollback restores) is as much in use as an aliased
+      // one: a rollback to it re-materializes from the registry once its folder is pruned.
+      const uses = (await deployedVersions(registry)).filter(
+        (use) => use.model === model && use.version === version,
+      );
+      if (uses.length > 0 && !force) {
+        const where = uses.map((use) => `${use.target} (${use.role})`).join(', ');
+        throw new RegistryError(
+          'INVALID_ARGUMENT',
+          `the version is deployed at ${where}; deploy another version there first, or pass { force: true } to delete it anyway.`,
+          { model, version },
+        );
+      }
       if (aliases.length > 0) {
         if (!force) {
           throw new RegistryError(

@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { sha256Hex } from '@ft/data';
 import { createTempDir } from '@ft/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seededBytes } from './deploy.fixtures.js';
-import {
-  applyRetention,
-  collectGarbage,
-  createRegistry,
-  deploy,
-  type Registry,
-  RegistryError,
-} from './index.js';
+import { expectCode, seededBytes } from './deploy.fixtures.js';
+import { applyRetention, collectGarbage, createRegistry, deploy, type Registry } from './index.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 let registry: Registry;
@@ -102,14 +95,9 @@ describe('applyRetention', () => {
 
   it('refuses bad options', async () => {
     for (const keepLast of [-1, 1.5, Number.NaN, '2' as unknown as number]) {
-      const error = await applyRetention(registry, { keepLast }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(RegistryError);
-      expect((error as RegistryError).code).toBe('INVALID_ARGUMENT');
+      await expectCode(applyRetention(registry, { keepLast }), 'INVALID_ARGUMENT');
     }
-    const badModel = await applyRetention(registry, { keepLast: 1, model: '../a' }).catch(
-      (e: unknown) => e,
-    );
-    expect((badModel as RegistryError).code).toBe('INVALID_NAME');
+    await expectCode(applyRetention(registry, { keepLast: 1, model: '../a' }), 'INVALID_NAME');
     expect(await versionsOf('a')).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 });

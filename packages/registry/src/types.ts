@@ -123,7 +123,10 @@ export interface AuditEvent {
 export interface DeleteVersionOptions {
   /** Why (kept in the audit log). */
   reason?: string;
-  /** Delete even when aliases point at the version (they are removed with it). @default false */
+  /**
+   * Delete even when aliases point at the version (they are removed with it) or a deployment uses
+   * it (its deployed folders stay). @default false
+   */
   force?: boolean;
 }
 
@@ -215,7 +218,10 @@ export interface Registry {
     targetDir: string,
     options?: MaterializeOptions,
   ): Promise<void>;
-  /** Removes a version (its blobs stay until garbage collection). Refuses aliased ones unless forced. */
+  /**
+   * Removes a version (its blobs stay until garbage collection). Refuses aliased or deployed ones
+   * unless forced.
+   */
   deleteVersion(model: string, version: number, options?: DeleteVersionOptions): Promise<void>;
   /** Every stored blob hash. */
   listBlobs(): Promise<string[]>;

@@ -11,4 +11,12 @@ export * from './packing/index.js';
 export * from './tokenizer/index.js';
 export * from './train/index.js';
 // Types
-export type { EncodeOptions, Encoding, SpecialTokens, TextTokenizer } from './types.js';
+export type {
+  BatchTensor,
+  EncodeOptions,
+  Encoding,
+  SpecialTokens,
+  TensorData,
+  TensorDtype,
+  TextTokenizer,
+} from './types.js';

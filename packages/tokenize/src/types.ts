@@ -1,4 +1,4 @@
-// Public types shared across @ft/tokenize: encodings and the tokenizer interface.
+// Public types shared across @ft/tokenize: encodings, the tokenizer interface and batch tensors.
 
 /** One encoded text (or text pair), as plain arrays. */
 export interface Encoding {
@@ -46,4 +46,19 @@ export interface TextTokenizer {
   readonly vocabSize: number;
   /** The Jinja chat template from tokenizer_config.json, when there is one. */
   readonly chatTemplate: string | undefined;
+}
+
+/** Element type of the numeric tensors. */
+export type TensorDtype = 'int64' | 'int32';
+
+/** The typed array behind a tensor of the given dtype. */
+export type TensorData<D extends TensorDtype = TensorDtype> = D extends 'int32'
+  ? Int32Array
+  : BigInt64Array;
+
+/** A row-major [batch, seqLen] tensor; `data` can be handed to `new ort.Tensor(dtype, data, dims)`. */
+export interface BatchTensor<D extends TensorDtype = TensorDtype> {
+  dtype: D;
+  data: TensorData<D>;
+  dims: [number, number];
 }

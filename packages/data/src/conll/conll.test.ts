@@ -284,7 +284,7 @@ describe('readConll and writeConll', () => {
   it('reports a missing file and a file that is not UTF-8', async () => {
     const missing = await rejectsDataError(collect(readConll(join(dir.path, 'nope.conll'))));
     expect(missing.code).toBe('IO_ERROR');
-    expect(missing.message).toContain('ENOENT');
+    expect(missing.message).toContain('file not found');
     const latin1 = join(dir.path, 'latin1.conll');
     await writeFile(latin1, Buffer.from([0x72, 0xe4, 0x76, 0x20, 0x4f, 0x0a])); // "räv O" in Latin-1
     const notUtf8 = await rejectsDataError(collect(readConll(latin1)));
@@ -310,6 +310,6 @@ describe('readConll and writeConll', () => {
   it('reports a folder that does not exist', async () => {
     const error = await rejectsDataError(writeConll(join(dir.path, 'no', 'such.conll'), []));
     expect(error.code).toBe('IO_ERROR');
-    expect(error.message).toContain('ENOENT');
+    expect(error.message).toContain('folder does not exist');
   });
 });

@@ -1,8 +1,6 @@
 // CoNLL files: a streaming line-by-line reader and an atomic writer.
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { DataError } from '../errors.js';
-import { writeFileAtomic } from '../fs-utils.js';
+import { readChunks, writeTextFileAtomic } from '../io/utils.js';
 import { ConllLineParser, formatConllSentence } from './parse.js';
 import type {
   ConllFormatOptions,
@@ -18,29 +16,19 @@ async function* readLines(path: string): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let rest = '';
   try {
-    for await (const chunk of createReadStream(path)) {
-      rest += decoder.decode(chunk as Buffer, { stream: true });
+    for await (const chunk of readChunks(path)) {
+      rest += decoder.decode(chunk, { stream: true });
       const lines = rest.split('\n');
       rest = lines.pop()!;
       yield* lines;
     }
     rest += decoder.decode();
   } catch (error) {
-    if (error instanceof TypeError) {
-      throw new DataError('PARSE_ERROR', 'the file is not valid UTF-8; re-encode it as UTF-8', {
-        file: path,
-        cause: error,
-      });
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(
-      'IO_ERROR',
-      `cannot read the file (${code ?? String(error)}); check the path and permissions`,
-      {
-        file: path,
-        cause: error,
-      },
-    );
+    if (!(error instanceof TypeError)) throw error;
+    throw new DataError('PARSE_ERROR', 'the file is not valid UTF-8; re-encode it as UTF-8', {
+      file: path,
+      cause: error,
+    });
   }
   yield rest;
 }
@@ -67,8 +55,6 @@ export function readConll(path: string, options: ConllReadOptions = {}): ConllSt
   return { stats, [Symbol.asyncIterator]: sentences };
 }
 
-const FLUSH_CHARS = 1 << 16;
-
 /**
  * Writes sentences as CoNLL (see `formatConll`) atomically: to a temporary file renamed into
  * place, so a bad sentence or a crash leaves any existing file untouched.
@@ -79,37 +65,12 @@ export async function writeConll(
   options: ConllFormatOptions = {},
 ): Promise<ConllWriteResult> {
   let count = 0;
-  let bytes = 0;
-  await writeFileAtomic(path, async (tempPath) => {
-    const handle = await open(tempPath, 'w');
-    try {
-      let buffer = '';
-      const flush = async () => {
-        const data = Buffer.from(buffer, 'utf8');
-        await handle.write(data);
-        bytes += data.length;
-        buffer = '';
-      };
-      for await (const sentence of sentences) {
-        if (count > 0) buffer += '\n';
-        buffer += formatConllSentence(sentence, count++, options);
-        if (buffer.length >= FLUSH_CHARS) await flush();
-      }
-      await flush();
-    } finally {
-      await handle.close();
+  async function* pieces(): AsyncGenerator<string> {
+    for await (const sentence of sentences) {
+      const text = formatConllSentence(sentence, count, options);
+      yield count++ > 0 ? `\n${text}` : text;
     }
-  }).catch((error: unknown) => {
-    if (error instanceof DataError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(
-      'IO_ERROR',
-      `cannot write the file (${code ?? String(error)}); check the folder exists and is writable`,
-      {
-        file: path,
-        cause: error,
-      },
-    );
-  });
+  }
+  const bytes = await writeTextFileAtomic(path, pieces());
   return { path, sentences: count, bytes };
 }

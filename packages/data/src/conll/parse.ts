@@ -1,5 +1,5 @@
 // CoNLL text ↔ sentences: one token per line, columns split by a separator, blank lines between sentences.
-import { DataError } from '../errors.js';
+import { DataError, recordSkip } from '../errors.js';
 import { validateTags } from './tags.js';
 import type {
   ConllFormatOptions,
@@ -8,7 +8,6 @@ import type {
   ConllSentence,
 } from './types.js';
 
-const MAX_SKIPPED_ERRORS = 100;
 const DOCSTART = '-DOCSTART-';
 
 interface Pending {
@@ -152,9 +151,7 @@ export class ConllLineParser {
   }
 
   private skip(error: DataError): void {
-    this.stats.skipped++;
-    if (this.stats.skippedErrors.length < MAX_SKIPPED_ERRORS) this.stats.skippedErrors.push(error);
-    this.options.onSkip?.(error);
+    recordSkip(this.stats, error, this.options.onSkip);
   }
 }
 

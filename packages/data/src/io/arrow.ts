@@ -37,12 +37,16 @@ import type {
   WriteResult,
 } from '../types.js';
 import {
+  checkColumns,
   checkRecord,
+  conformOrSkip,
   createErrorHandler,
   createRecordStream,
+  openForRead,
   stringifyJson,
   toAsync,
   toIoError,
+  toSafeInteger,
 } from './utils.js';
 
 /** Schema-level metadata key holding the @ft/data schema. */
@@ -79,21 +83,9 @@ async function* iterateArrow(
 ): AsyncGenerator<DataRecord> {
   const { schema, signal } = options;
   const skip = createErrorHandler(options, stats);
-  let handle: FileHandle;
+  const where = { file: path, line: 0 };
+  const { handle, size } = await openForRead(path);
   try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw toIoError(error, path, 'read');
-  }
-  try {
-    let size: number;
-    try {
-      const stat = await handle.stat();
-      if (stat.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
-      size = stat.size;
-    } catch (error) {
-      throw toIoError(error, path, 'read');
-    }
     if (size === 0) throw corrupt(path, 'the file is empty (0 bytes)');
     await checkStreamEnd(handle, size, path);
     // A file handle (not a read stream) lets the file format seek to its footer and then read one
@@ -110,7 +102,8 @@ async function* iterateArrow(
     } catch (error) {
       throw wrapReadError(error, path, 'the header');
     }
-    if (schema) checkColumns(fields, schema, path);
+    const names = fields.map((field) => field.name);
+    if (schema) checkColumns(names, schema, path);
     const convert = fields.map((field) => converterFor(field.type, isJsonField(field)));
 
     let line = 0;
@@ -147,19 +140,9 @@ async function* iterateArrow(
             );
           }
         }
-        if (!schema) {
-          stats.records++;
-          yield record;
-          continue;
-        }
-        let conformed: DataRecord;
-        try {
-          conformed = conformRecord(record, schema, { file: path, line });
-        } catch (error) {
-          if (!isDataError(error)) throw error;
-          skip(error);
-          continue;
-        }
+        where.line = line;
+        const conformed = conformOrSkip(record, schema, where, skip);
+        if (conformed === undefined) continue;
         stats.records++;
         yield conformed;
       }
@@ -237,31 +220,6 @@ function toPlain(value: unknown): unknown {
   }
   if (Array.isArray(value)) return value.map(toPlain);
   return value;
-}
-
-function checkColumns(fields: ArrowField[], schema: Schema, path: string): void {
-  const names = fields.map((f) => f.name);
-  const present = new Set(names);
-  for (const field of schema.fields) {
-    if (!present.has(field.name)) {
-      throw new DataError(
-        'SCHEMA_MISMATCH',
-        `the schema names field "${field.name}" but the file has no such column (columns: ${names.join(', ')}). ` +
-          'Fix the schema or read the file without one.',
-        { file: path, field: field.name },
-      );
-    }
-  }
-  const known = new Set(schema.fields.map((f) => f.name));
-  for (const name of names) {
-    if (!known.has(name)) {
-      throw new DataError(
-        'SCHEMA_MISMATCH',
-        `the file has column "${name}" which the schema lacks. Add it to the schema or drop the column.`,
-        { file: path, field: name },
-      );
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -448,12 +406,6 @@ function toArrowValue(value: unknown, field: Field, path: string, line: number):
 // Helpers
 
 /** int64 values come back as numbers when exact, as bigint beyond 2^53. */
-function toSafeInteger(value: bigint): number | bigint {
-  return value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER
-    ? Number(value)
-    : value;
-}
-
 function corrupt(path: string, what: string, cause?: unknown): DataError {
   return new DataError(
     'CORRUPT_FILE',

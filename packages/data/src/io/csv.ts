@@ -1,7 +1,6 @@
 // CSV (RFC 4180) and TSV: a streaming byte-level parser with exact line numbers in errors, an
 // atomic writer, and column type inference for files read without a schema.
 import { DataError } from '../errors.js';
-import { writeFileAtomic } from '../fs-utils.js';
 import { conformRecord } from '../schema.js';
 import type {
   DataRecord,
@@ -16,17 +15,16 @@ import type {
 } from '../types.js';
 import {
   checkRecord,
+  conformOrSkip,
   createBatchedRecordStream,
   createErrorHandler,
   DEFAULT_HIGH_WATER_MARK,
   hasBom,
-  isSystemError,
   MAX_RECORD_BYTES,
   readChunks,
   stringifyJson,
   toAsync,
-  toIoError,
-  writeTextFile,
+  writeTextFileAtomic,
 } from './utils.js';
 
 export interface CsvFormatOptions {
@@ -548,19 +546,11 @@ async function* readCsv(
           );
           return;
         }
-        let record: DataRecord = {};
+        const record: DataRecord = {};
         for (let k = 0; k < fields.length; k++) record[names[k] as string] = fields[k];
-        if (schema !== undefined) {
-          try {
-            where.line = line;
-            record = conformRecord(record, schema, where);
-          } catch (error) {
-            if (!(error instanceof DataError)) throw error;
-            handleError(error);
-            return;
-          }
-        }
-        batch.push(record);
+        where.line = line;
+        const conformed = conformOrSkip(record, schema, where, handleError);
+        if (conformed !== undefined) batch.push(conformed);
       },
     },
     maxRowBytes,
@@ -664,7 +654,6 @@ async function writeCsv(
   const quote = (text: string): string =>
     needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   let count = 0;
-  let bytes = 0;
 
   async function* lines(): AsyncGenerator<string> {
     let names = schema?.fields.map((f) => f.name);
@@ -708,13 +697,7 @@ async function writeCsv(
     }
   }
 
-  try {
-    await writeFileAtomic(path, async (tempPath) => {
-      bytes = await writeTextFile(tempPath, lines());
-    });
-  } catch (error) {
-    throw isSystemError(error) ? toIoError(error, path, 'write') : error;
-  }
+  const bytes = await writeTextFileAtomic(path, lines());
   return { path, records: count, bytes };
 }
 

@@ -1,7 +1,6 @@
 // JSON Lines: a streaming reader (bounded memory, exact line numbers in errors) and an atomic
 // writer. One JSON object per line; blank lines are allowed and skipped.
 import { DataError } from '../errors.js';
-import { writeFileAtomic } from '../fs-utils.js';
 import { conformRecord } from '../schema.js';
 import type {
   DataRecord,
@@ -13,17 +12,16 @@ import type {
 } from '../types.js';
 import {
   checkRecord,
+  conformOrSkip,
   createBatchedRecordStream,
   createErrorHandler,
   DEFAULT_HIGH_WATER_MARK,
   describeJson,
-  isSystemError,
   MAX_RECORD_BYTES,
   readChunks,
   stringifyJson,
   toAsync,
-  toIoError,
-  writeTextFile,
+  writeTextFileAtomic,
 } from './utils.js';
 
 export interface JsonlFormatOptions {
@@ -94,15 +92,8 @@ async function* readJsonl(
       );
       return undefined;
     }
-    if (schema === undefined) return value as DataRecord;
-    try {
-      where.line = line;
-      return conformRecord(value as DataRecord, schema, where);
-    } catch (error) {
-      if (!(error instanceof DataError)) throw error;
-      handleError(error);
-      return undefined;
-    }
+    where.line = line;
+    return conformOrSkip(value as DataRecord, schema, where, handleError);
   };
 
   let line = 0;
@@ -174,7 +165,6 @@ async function writeJsonl(
 ): Promise<WriteResult> {
   const { schema } = options;
   let count = 0;
-  let bytes = 0;
   async function* lines(): AsyncGenerator<string> {
     for await (const value of toAsync(records)) {
       count++;
@@ -193,12 +183,6 @@ async function writeJsonl(
       yield `${text}\n`;
     }
   }
-  try {
-    await writeFileAtomic(path, async (tempPath) => {
-      bytes = await writeTextFile(tempPath, lines());
-    });
-  } catch (error) {
-    throw isSystemError(error) ? toIoError(error, path, 'write') : error;
-  }
+  const bytes = await writeTextFileAtomic(path, lines());
   return { path, records: count, bytes };
 }

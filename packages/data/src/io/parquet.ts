@@ -28,12 +28,16 @@ import type {
   WriteResult,
 } from '../types.js';
 import {
+  checkColumns,
   checkRecord,
+  conformOrSkip,
   createErrorHandler,
   createRecordStream,
+  openForRead,
   stringifyJson,
   toAsync,
   toIoError,
+  toSafeInteger,
 } from './utils.js';
 
 /** Key-value metadata entry holding the @ft/data schema (marks `json` fields among others). */
@@ -92,6 +96,7 @@ async function* iterateParquet(
 ): AsyncGenerator<DataRecord> {
   const { schema, signal } = options;
   const skip = createErrorHandler(options, stats);
+  const where = { file: path, line: 0 };
   const file = await openRangeFile(path);
   try {
     const metadata = await readMetadata(file, path);
@@ -134,22 +139,11 @@ async function* iterateParquet(
       }
       for (const row of rows) {
         line++;
-        const record = toRecord(row, jsonFields, path, line);
-        if (!schema) {
-          stats.records++;
-          yield record;
-          continue;
-        }
-        let conformed: DataRecord;
-        try {
-          conformed = conformRecord(record, schema, { file: path, line });
-        } catch (error) {
-          if (!isDataError(error)) throw error;
-          skip(error);
-          continue;
-        }
+        where.line = line;
+        const record = conformOrSkip(toRecord(row, jsonFields, path, line), schema, where, skip);
+        if (record === undefined) continue;
         stats.records++;
-        yield conformed;
+        yield record;
       }
       rowStart = rowEnd;
     }
@@ -176,21 +170,7 @@ interface RangeFile {
 }
 
 async function openRangeFile(path: string): Promise<RangeFile> {
-  let handle: FileHandle;
-  let size: number;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw toIoError(error, path, 'read');
-  }
-  try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
-    size = stat.size;
-  } catch (error) {
-    await handle.close();
-    throw toIoError(error, path, 'read');
-  }
+  const { handle, size } = await openForRead(path);
   const file: RangeFile = {
     byteLength: size,
     cache: undefined,
@@ -363,30 +343,6 @@ function topLevelColumns(metadata: FileMetaData, path: string): string[] {
     return parquetSchema(metadata).children.map((child) => child.element.name);
   } catch (error) {
     throw wrapReadError(error, path, 'the schema');
-  }
-}
-
-function checkColumns(columns: string[], schema: Schema, path: string): void {
-  const present = new Set(columns);
-  for (const field of schema.fields) {
-    if (!present.has(field.name)) {
-      throw new DataError(
-        'SCHEMA_MISMATCH',
-        `the schema names field "${field.name}" but the file has no such column (columns: ${columns.join(', ')}). ` +
-          'Fix the schema or read the file without one.',
-        { file: path, field: field.name },
-      );
-    }
-  }
-  const known = new Set(schema.fields.map((f) => f.name));
-  for (const column of columns) {
-    if (!known.has(column)) {
-      throw new DataError(
-        'SCHEMA_MISMATCH',
-        `the file has column "${column}" which the schema lacks. Add it to the schema or drop the column.`,
-        { file: path, field: column },
-      );
-    }
   }
 }
 
@@ -720,13 +676,6 @@ function wrapReadError(error: unknown, path: string, where: string): DataError {
     );
   }
   return corrupt(path, `${where} cannot be decoded (${message})`, error);
-}
-
-/** int64 values come back as numbers when exact, as bigint beyond 2^53. */
-function toSafeInteger(value: bigint): number | bigint {
-  return value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER
-    ? Number(value)
-    : value;
 }
 
 function noSchema(path: string): DataError {

@@ -1,8 +1,11 @@
 // Shared helpers of the text formats: chunked file reading, IO error mapping, read stats and
 // the onError policy, and buffered writing with backpressure.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { DataError } from '../errors.js';
-import type { DataRecord, ReadOptions, ReadStats, RecordStream } from '../types.js';
+import { type FileHandle, open } from 'node:fs/promises';
+import { DataError, recordSkip } from '../errors.js';
+import { writeFileAtomic } from '../fs-utils.js';
+import { conformRecord } from '../schema.js';
+import type { DataRecord, ReadOptions, ReadStats, RecordStream, Schema } from '../types.js';
 
 /** Chunk size for file reads: large chunks keep per-chunk overhead negligible. */
 export const DEFAULT_HIGH_WATER_MARK = 1 << 20;
@@ -12,9 +15,6 @@ export const DEFAULT_HIGH_WATER_MARK = 1 << 20;
  * format or an unterminated quote; failing early beats buffering the rest of a huge file.
  */
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
-
-/** Only this many skipped errors are kept, so a file full of bad lines cannot exhaust memory. */
-const MAX_SKIPPED_ERRORS = 100;
 
 /** A UTF-8 byte order mark, which some editors put at the start of text files. */
 export function hasBom(chunk: Buffer, at = 0): boolean {
@@ -129,10 +129,82 @@ export function createErrorHandler(
   }
   return (error) => {
     if (onError === 'fail') throw error;
-    stats.skipped++;
-    if (stats.skippedErrors.length < MAX_SKIPPED_ERRORS) stats.skippedErrors.push(error);
-    onSkip?.(error);
+    recordSkip(stats, error, onSkip);
   };
+}
+
+/**
+ * The record conformed to `schema` (as is without one). A record that does not fit goes to
+ * `handleError` (which throws with `onError: 'fail'`) and gives undefined. Callers reuse one
+ * `where` object and set its line, so the per-record path allocates nothing.
+ */
+export function conformOrSkip(
+  record: DataRecord,
+  schema: Schema | undefined,
+  where: { file: string; line: number },
+  handleError: (error: DataError) => void,
+): DataRecord | undefined {
+  if (schema === undefined) return record;
+  try {
+    return conformRecord(record, schema, where);
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    handleError(error);
+    return undefined;
+  }
+}
+
+/**
+ * Opens a file for random-access reads (the binary formats seek to their footers) and returns
+ * its size; a folder or an OS error becomes an IO_ERROR, and the handle is closed on failure.
+ */
+export async function openForRead(path: string): Promise<{ handle: FileHandle; size: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw toIoError(error, path, 'read');
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    return { handle, size: stat.size };
+  } catch (error) {
+    await handle.close();
+    throw toIoError(error, path, 'read');
+  }
+}
+
+/** Rejects a schema that names a column the file lacks, or lacks a column the file has. */
+export function checkColumns(columns: string[], schema: Schema, path: string): void {
+  const present = new Set(columns);
+  for (const field of schema.fields) {
+    if (!present.has(field.name)) {
+      throw new DataError(
+        'SCHEMA_MISMATCH',
+        `the schema names field "${field.name}" but the file has no such column (columns: ${columns.join(', ')}). ` +
+          'Fix the schema or read the file without one.',
+        { file: path, field: field.name },
+      );
+    }
+  }
+  const known = new Set(schema.fields.map((f) => f.name));
+  for (const column of columns) {
+    if (!known.has(column)) {
+      throw new DataError(
+        'SCHEMA_MISMATCH',
+        `the file has column "${column}" which the schema lacks. Add it to the schema or drop the column.`,
+        { file: path, field: column },
+      );
+    }
+  }
+}
+
+/** int64 values come back as numbers when exact, as bigint beyond 2^53. */
+export function toSafeInteger(value: bigint): number | bigint {
+  return value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER
+    ? Number(value)
+    : value;
 }
 
 /** Whether an error comes from the OS (it carries an errno code and the failed syscall). */
@@ -229,6 +301,25 @@ export async function writeTextFile(path: string, pieces: AsyncIterable<string>)
     throw error;
   }
   return stream.bytesWritten;
+}
+
+/**
+ * `writeTextFile` into a temporary file renamed over `path` (see `writeFileAtomic`), so a failure
+ * leaves any existing file untouched; OS errors become IO_ERROR. Returns the bytes written.
+ */
+export async function writeTextFileAtomic(
+  path: string,
+  pieces: AsyncIterable<string>,
+): Promise<number> {
+  let bytes = 0;
+  try {
+    await writeFileAtomic(path, async (tempPath) => {
+      bytes = await writeTextFile(tempPath, pieces);
+    });
+  } catch (error) {
+    throw isSystemError(error) ? toIoError(error, path, 'write') : error;
+  }
+  return bytes;
 }
 
 /** Iterates sync and async record sources alike. */

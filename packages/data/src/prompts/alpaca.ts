@@ -1,14 +1,14 @@
 // Alpaca: `{ instruction, input?, output, system? }`, one exchange; plus the Stanford Alpaca prompt text.
 import type { DataRecord } from '../types.js';
-import type { ChatMessage, Conversation, FromConversationOptions, PromptFormat } from './types.js';
+import type { FromConversationOptions, PromptFormat } from './types.js';
 import {
-  assertValidConversation,
   checkConversationArgument,
   describeType,
   isPlainObject,
   optionalString,
   promptError,
   requiredString,
+  singleTurnConversation,
   toSingleTurn,
 } from './utils.js';
 
@@ -47,25 +47,14 @@ export const alpacaFormat: PromptFormat<AlpacaRecord> = {
     const output = requiredString(record, 'output', 'an Alpaca', where);
     const input = optionalString(record, 'input', 'Alpaca', where);
     const system = optionalString(record, 'system', 'Alpaca', where);
-    const messages: ChatMessage[] = [];
-    const fields: string[] = [];
-    if (system !== undefined) {
-      messages.push({ role: 'system', content: system });
-      fields.push('system');
-    }
-    messages.push({ role: 'user', content: instruction });
-    fields.push('instruction');
-    if (input !== undefined) {
-      messages.push({ role: 'user', content: input });
-      fields.push('input');
-    }
-    messages.push({ role: 'assistant', content: output });
-    fields.push('output');
-    const conversation: Conversation = { messages };
-    return assertValidConversation(
-      conversation,
+    return singleTurnConversation(
+      [
+        ['system', 'system', system],
+        ['instruction', 'user', instruction],
+        ['input', 'user', input],
+        ['output', 'assistant', output],
+      ],
       where,
-      (issue) => fields[issue.index] ?? 'instruction',
     );
   },
   fromConversation(conversation, options: FromConversationOptions = {}) {

@@ -1,14 +1,14 @@
 // Instruction format: `{ prompt, response, system? }`, one exchange.
 import type { DataRecord } from '../types.js';
-import type { ChatMessage, Conversation, FromConversationOptions, PromptFormat } from './types.js';
+import type { FromConversationOptions, PromptFormat } from './types.js';
 import {
-  assertValidConversation,
   checkConversationArgument,
   describeType,
   isPlainObject,
   optionalString,
   promptError,
   requiredString,
+  singleTurnConversation,
   toSingleTurn,
 } from './utils.js';
 
@@ -40,16 +40,14 @@ export const instructionFormat: PromptFormat<InstructionRecord> = {
     const prompt = requiredString(record, 'prompt', 'an instruction', where);
     const response = requiredString(record, 'response', 'an instruction', where);
     const system = optionalString(record, 'system', 'instruction', where);
-    const messages: ChatMessage[] = [];
-    const fields: string[] = [];
-    if (system !== undefined) {
-      messages.push({ role: 'system', content: system });
-      fields.push('system');
-    }
-    messages.push({ role: 'user', content: prompt }, { role: 'assistant', content: response });
-    fields.push('prompt', 'response');
-    const conversation: Conversation = { messages };
-    return assertValidConversation(conversation, where, (issue) => fields[issue.index] ?? 'prompt');
+    return singleTurnConversation(
+      [
+        ['system', 'system', system],
+        ['prompt', 'user', prompt],
+        ['response', 'assistant', response],
+      ],
+      where,
+    );
   },
   fromConversation(conversation, options: FromConversationOptions = {}) {
     const messages = checkConversationArgument(conversation, options);

@@ -272,6 +272,31 @@ export function toSingleTurn(
   };
 }
 
+/**
+ * The conversation of a single-exchange record (`[system?] user+ assistant`) from its fields in
+ * message order; a field without content is left out. An invalid message is reported at the
+ * record field it came from.
+ */
+export function singleTurnConversation(
+  parts: readonly (readonly [field: string, role: ChatRole, content: string | undefined])[],
+  where: PromptLocation,
+): Conversation {
+  const messages: ChatMessage[] = [];
+  const fields: string[] = [];
+  for (const [field, role, content] of parts) {
+    if (content === undefined) continue;
+    messages.push({ role, content });
+    fields.push(field);
+  }
+  // Issues about the whole conversation (index -1) point at the first user field.
+  const fallback = parts.find(([, role]) => role === 'user')?.[0];
+  return assertValidConversation(
+    { messages },
+    where,
+    (issue) => fields[issue.index] ?? fallback ?? 'messages',
+  );
+}
+
 /** An optional string field: absent, null (nullable Parquet/CSV columns) and '' all mean "none". */
 export function optionalString(
   record: Record<string, unknown>,

@@ -2,6 +2,7 @@
 // and label balance, plus a readable text summary for logs and reports.
 import { DataError } from '../errors.js';
 import { canonicalJson } from '../hash.js';
+import { typeOfValue } from '../schema.js';
 import type { DataRecord } from '../types.js';
 
 export interface DatasetStatsOptions {
@@ -180,20 +181,11 @@ export async function datasetStats(
   return { records: count, fields: Object.fromEntries(fields), text, labels };
 }
 
+/** The schema's value type (`typeOfValue`), with `json` split into arrays and objects. */
 function valueType(value: unknown): StatsValueType {
-  switch (typeof value) {
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'boolean';
-    case 'bigint':
-      return 'integer';
-    case 'number':
-      return Number.isInteger(value) ? 'integer' : 'float';
-    default:
-      if (value instanceof Date) return 'timestamp';
-      return Array.isArray(value) ? 'array' : 'object';
-  }
+  const type = typeOfValue(value);
+  if (type !== undefined && type !== 'json') return type;
+  return Array.isArray(value) ? 'array' : 'object';
 }
 
 function codePoints(text: string): number {

@@ -68,6 +68,17 @@ describe('local-fs layout and recovery', () => {
     expect(await readdir(join(dir.path, 'tmp'))).toEqual([live]);
   });
 
+  it('never breaks a lock held by a live process on this host, however old', async () => {
+    const strict = createLocalStore({ root: dir.path, staleMs: 1 });
+    const held = await strict.lock('registry');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(strict.lock('registry', { timeoutMs: 30 })).rejects.toMatchObject({
+      code: 'LOCKED',
+    });
+    await held.release();
+    await (await strict.lock('registry', { timeoutMs: 30 })).release();
+  });
+
   it('skips a record torn by a crash and repairs the log tail', async () => {
     await store.appendLog('audit', { n: 1 });
     const path = join(dir.path, 'logs', 'audit.jsonl');

@@ -16,7 +16,6 @@ import {
   truncate,
   unlink,
 } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { acquireFileLock, isProcessAlive } from '@ft/data';
 import { RegistryError } from '../errors.js';
@@ -30,7 +29,7 @@ import type {
   StoreRecovery,
   WriteDocOptions,
 } from './types.js';
-import { assertBlobHash, assertKey, assertPrefix, assertSegment } from './utils.js';
+import { assertBlobHash, assertKey, assertPrefix, assertSegment, hostTag } from './utils.js';
 
 export interface LocalStoreOptions {
   /** The registry folder; created when absent. */
@@ -44,7 +43,6 @@ export interface LocalStoreOptions {
 
 // Temporary names carry the writer's pid and a host tag, so recover() can tell a dead writer's
 // leftovers from a live writer's file in progress.
-const hostTag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 const TEMP_NAME = /^(\d+)-([0-9a-f]{8})-[0-9a-f-]{36}\.tmp$/;
 
 /** A store in a local folder; safe for several processes on this machine at once. */

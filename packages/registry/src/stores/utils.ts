@@ -1,5 +1,14 @@
-// Key, prefix and hash validation shared by every RegistryStore implementation.
+// Key, prefix and hash validation shared by every RegistryStore implementation, and the host tag
+// that temporary and staging names carry.
+import { hostname } from 'node:os';
+import { sha256Hex } from '@ft/data';
 import { RegistryError } from '../errors.js';
+
+/**
+ * This host, shortened: names that carry it and a pid belong to a writer whose liveness can be
+ * checked here (a dead pid's leftovers are removed at once; other hosts' only after a while).
+ */
+export const hostTag = sha256Hex(hostname()).slice(0, 8);
 
 const SEGMENT = /^[A-Za-z0-9._-]{1,255}$/;
 const HASH = /^[0-9a-f]{64}$/;

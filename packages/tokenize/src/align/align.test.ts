@@ -176,27 +176,27 @@ describe('decodeEntities', () => {
       p(1, 0, 0, 0, 0),
     ];
     // first: Addis → O (0.5), Ababa → I-LOC (0.8) opens an entity.
-    const first = decodeEntities(encoding, rows, { text, idToLabel, aggregation: 'first' });
-    expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({
-      label: 'LOC',
-      start: 6,
-      end: 11,
-      text: 'Ababa',
-      words: [1, 2],
-    });
-    expect(first[0]?.score).toBeCloseTo(0.8, 12);
+    expect(decodeEntities(encoding, rows, { text, idToLabel, aggregation: 'first' })).toEqual([
+      {
+        label: 'LOC',
+        start: 6,
+        end: 11,
+        text: 'Ababa',
+        words: [1, 2],
+        score: expect.closeTo(0.8, 12),
+      },
+    ]);
     // max: Addis → B-LOC (0.9 from ##dis), Ababa → I-LOC (0.8); score = mean(0.9, 0.8).
-    const max = decodeEntities(encoding, rows, { text, idToLabel, aggregation: 'max' });
-    expect(max).toHaveLength(1);
-    expect(max[0]).toMatchObject({
-      label: 'LOC',
-      start: 0,
-      end: 11,
-      text: 'Addis Ababa',
-      words: [0, 2],
-    });
-    expect(max[0]?.score).toBeCloseTo(0.85, 12);
+    expect(decodeEntities(encoding, rows, { text, idToLabel, aggregation: 'max' })).toEqual([
+      {
+        label: 'LOC',
+        start: 0,
+        end: 11,
+        text: 'Addis Ababa',
+        words: [0, 2],
+        score: expect.closeTo(0.85, 12),
+      },
+    ]);
     // average: Addis → mean(O .275, B-LOC .65, I-LOC .075) = B-LOC .65; Ababa → I-LOC .8.
     const average = decodeEntities(encoding, rows, { text, idToLabel, aggregation: 'average' });
     expect(average[0]).toMatchObject({ label: 'LOC', text: 'Addis Ababa', words: [0, 2] });

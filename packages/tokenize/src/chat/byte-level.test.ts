@@ -2,7 +2,7 @@
 // newlines ("Ġgo", "Ċ") unlike WordPiece.
 import { describe, expect, it } from 'vitest';
 import { createTokenizer, decodeEntities, encodeWords, tokenizeChat } from '../index.js';
-import { makeBpeTokenizerJson } from '../tokenizer/fixtures.js';
+import { added, makeBpeTokenizerJson } from '../tokenizer/fixtures.js';
 
 const MERGES = [
   'u s',
@@ -31,21 +31,11 @@ const MERGES = [
 ];
 
 function bpeTokenizer() {
-  const json = makeBpeTokenizerJson(MERGES) as ReturnType<typeof makeBpeTokenizerJson> & {
-    added_tokens: object[];
-  };
+  const json = makeBpeTokenizerJson(MERGES);
   for (const content of ['<|im_start|>', '<|im_end|>']) {
     const id = Object.keys(json.model.vocab).length;
     json.model.vocab[content] = id;
-    json.added_tokens.push({
-      id,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    });
+    json.added_tokens.push(added(id, content));
   }
   return createTokenizer({
     tokenizerJson: json,

@@ -1,8 +1,8 @@
 // Pads a list of tokenized examples into [batch, length] integer tensors (flat typed arrays plus
 // dims), the layout onnxruntime and the trainer consume.
 import { TokenizeError } from '../errors.js';
-// One tensor shape for the whole package: encodeBatch (tokenizer area) returns the same type.
-import type { BatchTensor, TensorData, TensorDtype } from '../tokenizer/options.js';
+import { toTensor } from '../tensor.js';
+import type { BatchTensor, TensorDtype } from '../types.js';
 
 /** One tokenized example; every optional field must be present in all examples of a batch or in none. */
 export interface CollateExample {
@@ -181,14 +181,7 @@ export function collate<D extends TensorDtype = 'int64'>(
     pick: (example: CollateExample) => readonly number[] | undefined,
     pad: number,
     fallback = 0,
-  ): BatchTensor<D> => {
-    const narrow = int32(pick, pad, fallback);
-    if (dtype === 'int32') return { dtype, data: narrow as TensorData<D>, dims };
-    // Widening from int32 in a plain loop beats BigInt64Array.from and per-half writes in V8.
-    const data = new BigInt64Array(narrow.length);
-    for (let i = 0; i < narrow.length; i++) data[i] = BigInt(narrow[i] as number);
-    return { dtype, data: data as TensorData<D>, dims };
-  };
+  ): BatchTensor<D> => toTensor(int32(pick, pad, fallback), dtype, dims);
 
   const batch: Batch<D> = {
     inputIds: tensor((e) => e.inputIds, padTokenId),

@@ -11,6 +11,7 @@ export const ENGINE_WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { port, signal, enginePath } = workerData;
 const engine = require(enginePath);
+// handle -> { tokenizer, addedSingle, addedPair }
 const tokenizers = new Map();
 let nextHandle = 1;
 
@@ -21,9 +22,9 @@ function reply(message, transfer) {
 }
 
 function get(handle) {
-  const tokenizer = tokenizers.get(handle);
-  if (tokenizer === undefined) throw new Error('tokenizer handle ' + handle + ' was released');
-  return tokenizer;
+  const entry = tokenizers.get(handle);
+  if (entry === undefined) throw new Error('tokenizer handle ' + handle + ' was released');
+  return entry;
 }
 
 async function countAdded(tokenizer) {
@@ -41,7 +42,7 @@ async function load(req) {
   tokenizer.disablePadding();
   const [addedSingle, addedPair] = await countAdded(tokenizer);
   const handle = nextHandle++;
-  tokenizers.set(handle, tokenizer);
+  tokenizers.set(handle, { tokenizer, addedSingle, addedPair });
   return {
     value: {
       handle,
@@ -97,7 +98,7 @@ function windows(encoding, size, t, index) {
  * Truncation runs here rather than through setTruncation: in these bindings the encode path loses
  * overflow windows, and setTruncation aborts the process on a bad stride.
  */
-async function encodeTruncated(tokenizer, req) {
+async function encodeTruncated({ tokenizer, addedSingle, addedPair }, req) {
   const t = req.truncation;
   const texts = [];
   for (const input of req.inputs) {
@@ -114,14 +115,14 @@ async function encodeTruncated(tokenizer, req) {
   let at = 0;
   for (let i = 0; i < req.inputs.length; i++) {
     if (typeof req.inputs[i] === 'string') {
-      const single = windows(parts[at++], t.maxLength - (req.addSpecialTokens ? req.addedSingle : 0), t, i);
+      const single = windows(parts[at++], t.maxLength - (req.addSpecialTokens ? addedSingle : 0), t, i);
       const count = req.overflow ? single.length : 1;
       for (let k = 0; k < count; k++) emit(single[k], null, i);
       continue;
     }
     const a = parts[at++];
     const b = parts[at++];
-    const room = t.maxLength - (req.addSpecialTokens ? req.addedPair : 0);
+    const room = t.maxLength - (req.addSpecialTokens ? addedPair : 0);
     const [w1, w2] = pairWindows(a.getLength(), b.getLength(), room, t.strategy);
     if (t.strategy !== 'LongestFirst' && (w1 < 1 || w2 < 1)) {
       throw requestError('input ' + i + ': the ' + (t.strategy === 'OnlyFirst' ? 'first' : 'second') + ' text is too short to cut the pair down to maxLength; use truncation longest_first or raise maxLength', 'truncation');
@@ -164,8 +165,8 @@ async function encodeWhole(tokenizer, req) {
 }
 
 async function encode(req) {
-  const tokenizer = get(req.handle);
-  const { rows, rowSample } = req.truncation ? await encodeTruncated(tokenizer, req) : await encodeWhole(tokenizer, req);
+  const entry = get(req.handle);
+  const { rows, rowSample } = req.truncation ? await encodeTruncated(entry, req) : await encodeWhole(entry.tokenizer, req);
   const parts = rows.map((e) => ({
     ids: e.getIds(),
     typeIds: e.getTypeIds(),
@@ -212,7 +213,7 @@ async function encode(req) {
 }
 
 async function decode(req) {
-  const text = await get(req.handle).decode(req.ids, req.skipSpecialTokens);
+  const text = await get(req.handle).tokenizer.decode(req.ids, req.skipSpecialTokens);
   return { value: { text } };
 }
 

@@ -34,9 +34,6 @@ export interface EngineEncodeRequest {
   truncation: EngineTruncation | null;
   overflow: boolean;
   withTokens: boolean;
-  /** Special tokens the post-processor adds to one text / a pair (sizes the truncation windows). */
-  addedSingle: number;
-  addedPair: number;
 }
 
 /** Unpadded rows, flattened: row r holds `rowLengths[r]` tokens and came from input `rowSample[r]`. */

@@ -3,7 +3,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-function added(id: number, content: string) {
+/** A special `added_tokens` entry (never split, not normalized). */
+export function added(id: number, content: string) {
   return {
     id,
     content,
@@ -98,6 +99,14 @@ export function makeWordPieceTokenizerJson(
   };
 }
 
+/** The added_tokens of the RoBERTa and XLM-R fixtures: <s>=0 <pad>=1 </s>=2 <unk>=3 and <mask>. */
+function sentencePieceSpecials(maskId: number) {
+  return [
+    ...['<s>', '<pad>', '</s>', '<unk>'].map((token, id) => added(id, token)),
+    added(maskId, '<mask>'),
+  ];
+}
+
 /**
  * A RoBERTa-style byte-level BPE tokenizer.json: <s>=0 <pad>=1 </s>=2 <unk>=3, the 256 byte symbols,
  * one token per merge ("a b" → "ab", in byte-level spelling, e.g. "Ġ t"), then <mask>.
@@ -121,13 +130,7 @@ export function makeBpeTokenizerJson(merges: readonly string[]) {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [
-      added(0, '<s>'),
-      added(1, '<pad>'),
-      added(2, '</s>'),
-      added(3, '<unk>'),
-      added(maskId, '<mask>'),
-    ],
+    added_tokens: sentencePieceSpecials(maskId),
     normalizer: null,
     pre_tokenizer: {
       type: 'ByteLevel',
@@ -177,13 +180,7 @@ export function makeUnigramTokenizerJson(pieces: ReadonlyArray<readonly [string,
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [
-      added(0, '<s>'),
-      added(1, '<pad>'),
-      added(2, '</s>'),
-      added(3, '<unk>'),
-      added(maskId, '<mask>'),
-    ],
+    added_tokens: sentencePieceSpecials(maskId),
     normalizer: { type: 'NFKC' },
     pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
     post_processor: {

@@ -1,19 +1,5 @@
 // Options and result types of the tokenizer area: loading, batch encoding, tensors for ONNX Runtime.
-
-/** Element type of the numeric tensors. */
-export type TensorDtype = 'int64' | 'int32';
-
-/** The typed array behind a tensor of the given dtype. */
-export type TensorData<D extends TensorDtype = TensorDtype> = D extends 'int32'
-  ? Int32Array
-  : BigInt64Array;
-
-/** A row-major [batch, seqLen] tensor; `data` can be handed to `new ort.Tensor(dtype, data, dims)`. */
-export interface BatchTensor<D extends TensorDtype = TensorDtype> {
-  dtype: D;
-  data: TensorData<D>;
-  dims: [number, number];
-}
+import type { BatchTensor, TensorDtype } from '../types.js';
 
 export type PaddingStrategy = false | 'longest' | 'max_length';
 export type TruncationStrategy = false | 'longest_first' | 'only_first' | 'only_second';

@@ -1,8 +1,14 @@
 // The Tokenizer: a Hugging Face tokenizer.json run by the Rust `tokenizers` engine, with
 // HF-style batch encoding (padding, truncation, sliding windows) into tensors for ONNX Runtime.
-import { endianness } from 'node:os';
 import { TokenizeError } from '../errors.js';
-import type { EncodeOptions, Encoding, SpecialTokens, TextTokenizer } from '../types.js';
+import { toTensor } from '../tensor.js';
+import type {
+  EncodeOptions,
+  Encoding,
+  SpecialTokens,
+  TensorDtype,
+  TextTokenizer,
+} from '../types.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
 import {
   type EngineEncodeResult,
@@ -17,17 +23,13 @@ import type {
   BatchEncodeOptions,
   BatchEncoding,
   BatchInput,
-  BatchTensor,
   CreateTokenizerOptions,
   DecodeOptions,
   Side,
-  TensorData,
-  TensorDtype,
   TokenizerConfigJson,
 } from './options.js';
 
 const released = new FinalizationRegistry<number>(engineFree);
-const LITTLE_ENDIAN = endianness() === 'LE';
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 const STRATEGIES = {
@@ -50,27 +52,6 @@ function codePointToUtf16(text: string): Int32Array | undefined {
     map.push(unit);
   }
   return Int32Array.from(map);
-}
-
-function toTensor<D extends TensorDtype>(
-  values: Int32Array,
-  dtype: D,
-  dims: [number, number],
-): BatchTensor<D> {
-  if (dtype === 'int32') return { dtype, data: values as TensorData<D>, dims };
-  const data = new BigInt64Array(values.length);
-  if (LITTLE_ENDIAN) {
-    // Writing the two 32-bit halves avoids creating one BigInt per element.
-    const halves = new Int32Array(data.buffer);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      halves[2 * i] = v;
-      halves[2 * i + 1] = v >> 31;
-    }
-  } else {
-    for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i] as number);
-  }
-  return { dtype, data: data as TensorData<D>, dims };
 }
 
 function checkLength(value: number | undefined, field: string, min: number): void {
@@ -331,9 +312,9 @@ export class Tokenizer implements TextTokenizer {
         'stride',
       );
     }
-    if (truncation === 'only_second' || truncation === 'only_first') {
+    if (truncation === 'only_second') {
       const single = inputs.findIndex((input) => typeof input === 'string');
-      if (truncation === 'only_second' && single >= 0) {
+      if (single >= 0) {
         throw invalid(
           `truncation 'only_second' needs [text, pair] inputs; input ${single} is a single text`,
           'truncation',
@@ -443,8 +424,6 @@ export class Tokenizer implements TextTokenizer {
         handle: this.#handle,
         inputs,
         ...settings,
-        addedSingle: this.numSpecialTokens.single,
-        addedPair: this.numSpecialTokens.pair,
       });
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;

@@ -1,20 +1,15 @@
 // Public types of tokenizer training and extension: options, results and the tokenizer.json shape.
+import type { SpecialTokens } from '../types.js';
 
 /** Which subword model to train. `bpe` is byte-level BPE as in GPT-2 (no unknown tokens, ever). */
 export type TokenizerModelKind = 'wordpiece' | 'bpe';
 
-/** Special tokens by role. Tokens are placed first in the vocabulary in the order pad, unk, cls, sep, bos, eos, mask, additional (a token named twice is placed once). */
-export interface SpecialTokenRoles {
-  pad?: string;
-  unk?: string;
-  cls?: string;
-  sep?: string;
-  bos?: string;
-  eos?: string;
-  mask?: string;
-  /** Further special tokens (never split, skipped when decoding with skipSpecialTokens). */
-  additional?: string[];
-}
+/**
+ * Special tokens by role: the tokenizer's `SpecialTokens` shape, with `additional` optional too.
+ * Tokens are placed first in the vocabulary in the order pad, unk, cls, sep, bos, eos, mask,
+ * additional (a token named twice is placed once).
+ */
+export type SpecialTokenRoles = Partial<SpecialTokens>;
 
 export interface TrainTokenizerOptions {
   /** `wordpiece` (BERT-style) or `bpe` (byte-level, GPT-2-style). */

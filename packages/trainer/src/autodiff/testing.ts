@@ -1,5 +1,6 @@
 // Test-only finite-difference harness for gradient builders: builds a forward graph, reduces it to
 // a scalar loss, differentiates it with buildGradients and compares with central differences in ORT.
+import { createRng } from '@ft/data';
 import type { GraphBuilder } from '../ir/builder.js';
 import { createGraphBuilder } from '../ir/builder.js';
 import { toModelProto, toOnnxBytes } from '../ir/onnx-export.js';
@@ -9,22 +10,6 @@ import type { DType, Graph, TensorData, ValueInfo } from '../ir/types.js';
 import { createSession } from '../runtime/session.js';
 import { buildGradients } from './engine.js';
 
-/**
- * A seeded uniform generator in [0, 1) (splitmix32): reproducible test data without Math.random
- * (`@ft/data`'s createRng is not a dependency of @ft/trainer).
- */
-export function createTestRng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) | 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    z ^= z >>> 16;
-    return (z >>> 0) / 2 ** 32;
-  };
-}
-
 /** A float tensor with values uniform in [low, high), reproducible from `seed`. */
 export function randomTensor(
   dtype: 'float32' | 'float64',
@@ -33,13 +18,13 @@ export function randomTensor(
   low = -1,
   high = 1,
 ): TensorData {
-  const next = createTestRng(seed);
+  const rng = createRng(seed);
   let n = 1;
   for (const d of dims) n *= d;
   return tensor(
     dtype,
     dims,
-    Array.from({ length: n }, () => low + (high - low) * next()),
+    Array.from({ length: n }, () => low + (high - low) * rng.next()),
   );
 }
 

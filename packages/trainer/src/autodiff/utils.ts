@@ -3,8 +3,32 @@
 import { TrainerError } from '../errors.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import { tensor } from '../ir/tensor.js';
-import type { Dim, DType, Shape, TensorData, ValueInfo } from '../ir/types.js';
+import type { DType, Shape, TensorData, ValueInfo } from '../ir/types.js';
+import {
+  normalizeAxis as normalizeAxisOrUndefined,
+  broadcastAxes as staticBroadcastAxes,
+} from '../shape/utils.js';
 import type { GradientContext } from './types.js';
+
+/** A TrainerError naming the node and op of the builder's context. */
+export function gradError(ctx: GradientContext, problem: string): TrainerError {
+  return new TrainerError('INVALID_GRAPH', problem, { node: ctx.node.name, op: ctx.node.opType });
+}
+
+/** Normalises a possibly negative axis against a rank, naming the node when it is out of range. */
+export function normalizeAxis(ctx: GradientContext, axis: number, rank: number): number {
+  const a = normalizeAxisOrUndefined(axis, rank);
+  if (a === undefined) throw gradError(ctx, `axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+/** Integer attribute of the forward node, or the default when the node does not set it. */
+export function intAttr(ctx: GradientContext, name: string, fallback: number): number {
+  const attr = ctx.node.attributes[name];
+  if (attr === undefined) return fallback;
+  if (attr.type !== 'int') throw gradError(ctx, `attribute "${name}" must be an int`);
+  return attr.value;
+}
 
 /** IEEE 754 half-precision bits of a number (round to nearest even), for float16 constants. */
 export function toFloat16Bits(value: number): number {
@@ -100,42 +124,26 @@ export function shapeValue(ctx: GradientContext, value: string): string {
   return ctx.builder.op('Shape', [value]);
 }
 
-/** Whether a broadcast axis is decidable statically: `true` reduce, `false` keep, `undefined` unknown. */
-function reducesAxis(inDim: Dim | undefined, outDim: Dim): boolean | undefined {
-  if (inDim === undefined) return true; // a leading axis the input does not have
-  if (inDim === outDim) return false;
-  if (inDim === 1) return true;
-  if (typeof inDim === 'number') {
-    // A fixed size other than 1 must equal the output's size; a symbolic output dim is then it.
-    if (typeof outDim === 'string') return false;
-    throw new TrainerError('INVALID_GRAPH', `dimension ${inDim} cannot broadcast to ${outDim}`);
-  }
-  if (outDim === 1) return false; // the symbolic input dim must then be 1 as well
-  return undefined; // a symbolic input dim that may be 1 at run time
-}
-
 /**
  * The broadcast axes of `inputShape` against `outputShape` (NumPy rules), or undefined when a
- * symbolic dimension makes it undecidable statically.
+ * symbolic dimension makes it undecidable statically. The axes are shape/utils' broadcastAxes;
+ * on top of it, fixed dims that cannot broadcast are refused.
  */
 export function broadcastAxes(inputShape: Shape, outputShape: Shape): number[] | undefined {
+  const { axes, uncertain } = staticBroadcastAxes(inputShape, outputShape);
   const offset = outputShape.length - inputShape.length;
-  if (offset < 0) {
-    throw new TrainerError(
-      'INVALID_GRAPH',
-      `an input of rank ${inputShape.length} cannot broadcast to rank ${outputShape.length}`,
-    );
-  }
-  const axes: number[] = [];
-  for (let i = 0; i < outputShape.length; i++) {
-    const decision = reducesAxis(
-      i < offset ? undefined : inputShape[i - offset],
-      outputShape[i] as Dim,
-    );
-    if (decision === undefined) return undefined;
-    if (decision) axes.push(i);
-  }
-  return axes;
+  inputShape.forEach((inDim, i) => {
+    const outDim = outputShape[i + offset];
+    if (
+      typeof inDim === 'number' &&
+      inDim !== 1 &&
+      typeof outDim === 'number' &&
+      inDim !== outDim
+    ) {
+      throw new TrainerError('INVALID_GRAPH', `dimension ${inDim} cannot broadcast to ${outDim}`);
+    }
+  });
+  return uncertain.length > 0 ? undefined : axes;
 }
 
 /**

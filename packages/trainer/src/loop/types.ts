@@ -2,38 +2,29 @@
 import type { TensorData } from '../ir/types.js';
 import type { ReduceOnPlateau } from '../schedules/reduce-on-plateau.js';
 import type { Schedule, ScheduleOptions } from '../schedules/schedule.js';
+import type { TrainingStep as FullTrainingStep } from '../step/types.js';
 
 /** A batch: named input tensors, fed to the step as they are. */
 export type Batch = Record<string, TensorData>;
 
-/** Optimizer tensors plus the optimizer's update count (AdamW bias correction depends on it). */
-export interface OptimizerState {
-  tensors: Map<string, TensorData>;
-  step: number;
-}
+export type { OptimizerState } from '../step/types.js';
 
-/** One compiled training step (forward, loss, gradients, optimizer update) the loop drives. */
-export interface TrainingStep {
-  /** Runs one micro-batch; `updated` is true when this call applied an optimizer update. */
-  run(
-    batch: Batch,
-    lr: number,
-  ): Promise<{
-    loss: number;
-    gradNorm?: number;
-    updated: boolean;
-    outputs: Record<string, TensorData>;
-  }>;
-  /** Forward pass and loss only; parameters are left untouched. */
-  evaluate(batch: Batch): Promise<{ loss: number; outputs: Record<string, TensorData> }>;
-  getParameters(): Map<string, TensorData>;
-  setParameters(values: Map<string, TensorData>): void;
-  getOptimizerState(): OptimizerState;
-  setOptimizerState(state: OptimizerState): void;
-  readonly optimizerSteps: number;
-  readonly trainableParameters: readonly string[];
-  release(): Promise<void>;
-}
+/**
+ * The part of a compiled TrainingStep (createTrainingStep) the loop drives; any object with these
+ * members can be trained, e.g. a hand-written step in tests.
+ */
+export type TrainingStep = Pick<
+  FullTrainingStep,
+  | 'run'
+  | 'evaluate'
+  | 'getParameters'
+  | 'setParameters'
+  | 'getOptimizerState'
+  | 'setOptimizerState'
+  | 'optimizerSteps'
+  | 'trainableParameters'
+  | 'release'
+>;
 
 /** A dataset the loop can index: `batch(indices)` assembles the samples at those indices. */
 export interface BatchSource {

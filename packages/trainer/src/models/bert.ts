@@ -11,12 +11,13 @@ import {
   createDropoutSwitch,
   createParameterStore,
   type DropoutSwitch,
+  denseLayer,
   finfoMin,
   layerNormLayer,
-  linear,
   type ModelBuildOptions,
   type ModelDType,
   type ModelGraph,
+  multiHeadAttention,
   type ParameterStore,
 } from './utils.js';
 
@@ -145,9 +146,7 @@ function dense(
   outSize: number,
   range: number,
 ): string {
-  const w = p.add(`${prefix}.weight`, [outSize, inSize], { normal: range });
-  const bias = p.add(`${prefix}.bias`, [outSize], 'zeros');
-  return linear(b, x, w, bias);
+  return denseLayer(b, p, prefix, x, { in: inSize, out: outSize, std: range });
 }
 
 interface AttentionContext {
@@ -166,20 +165,22 @@ interface AttentionContext {
 function encoderLayer(ctx: AttentionContext, h: string, i: number): string {
   const { b, p, drop, r, dtype, headShape, maskBias } = ctx;
   const pre = `bert.encoder.layer.${i}`;
-  const split = (x: string, perm: number[]) =>
-    b.op('Transpose', [b.op('Reshape', [x, headShape])], { perm });
   const q = dense(b, p, `${pre}.attention.self.query`, h, r.hidden, r.hidden, r.range);
   const k = dense(b, p, `${pre}.attention.self.key`, h, r.hidden, r.hidden, r.range);
   const v = dense(b, p, `${pre}.attention.self.value`, h, r.hidden, r.hidden, r.range);
-  // Scaling q (N·hidden elements) instead of the scores (N·heads·seq) is the same product, cheaper.
-  const qScaled = b.op('Mul', [q, b.scalar(dtype, 1 / Math.sqrt(r.headSize))]);
-  const qh = split(qScaled, [0, 2, 1, 3]); // [B, heads, T, d]
-  const kt = split(k, [0, 2, 3, 1]); // [B, heads, d, T]
-  const vh = split(v, [0, 2, 1, 3]); // [B, heads, T, d]
-  const scores = b.op('Add', [b.op('MatMul', [qh, kt]), maskBias]);
-  const probs = drop.apply(b.op('Softmax', [scores], { axis: -1 }), r.attnDrop);
-  const context = b.op('Transpose', [b.op('MatMul', [probs, vh])], { perm: [0, 2, 1, 3] });
-  const context2d = b.op('Reshape', [context, b.int64s([-1, r.hidden])]);
+  const context2d = multiHeadAttention(
+    b,
+    drop,
+    { q, k, v },
+    {
+      headShape,
+      bias: maskBias,
+      hidden: r.hidden,
+      headSize: r.headSize,
+      dropout: r.attnDrop,
+      dtype,
+    },
+  );
   const attnDense = dense(
     b,
     p,

@@ -8,13 +8,14 @@ import {
   activation,
   checkPositiveInt,
   checkProbability,
-  conv1d,
   createDropoutSwitch,
   createParameterStore,
+  denseLayer,
   finfoMin,
   layerNormLayer,
   type ModelBuildOptions,
   type ModelGraph,
+  multiHeadAttention,
   type ParameterStore,
 } from './utils.js';
 
@@ -58,9 +59,7 @@ function conv1dLayer(
   outSize: number,
   std: number,
 ): string {
-  const w = p.add(`${prefix}.weight`, [inSize, outSize], { normal: std });
-  const bias = p.add(`${prefix}.bias`, [outSize], 'zeros');
-  return conv1d(b, x, w, bias);
+  return denseLayer(b, p, prefix, x, { in: inSize, out: outSize, std, layout: 'conv1d' });
 }
 
 /**
@@ -136,8 +135,6 @@ export function buildGpt2(config: Gpt2Config, options: Gpt2Options = {}): ModelG
   ]); // [batch, 1, 1, seq_k]
   const attnBias = b.op('Add', [causalBias, padBias]);
   const headShape = b.op('Concat', [idsShape, b.int64s([heads, headSize])], { axis: 0 });
-  const split = (x: string, perm: number[]) =>
-    b.op('Transpose', [b.op('Reshape', [x, headShape])], { perm });
 
   for (let i = 0; i < layers; i++) {
     const pre = `transformer.h.${i}`;
@@ -146,16 +143,12 @@ export function buildGpt2(config: Gpt2Config, options: Gpt2Options = {}): ModelG
     const [q, k, v] = b.opN('Split', [qkv, b.int64s([hidden, hidden, hidden])], 3, {
       axis: 1,
     }) as [string, string, string];
-    const qScaled = b.op('Mul', [q, b.scalar(dtype, 1 / Math.sqrt(headSize))]);
-    const scores = b.op('Add', [
-      b.op('MatMul', [split(qScaled, [0, 2, 1, 3]), split(k, [0, 2, 3, 1])]),
-      attnBias,
-    ]);
-    const probs = drop.apply(b.op('Softmax', [scores], { axis: -1 }), attnDrop);
-    const context = b.op('Transpose', [b.op('MatMul', [probs, split(v, [0, 2, 1, 3])])], {
-      perm: [0, 2, 1, 3],
-    });
-    const context2d = b.op('Reshape', [context, b.int64s([-1, hidden])]);
+    const context2d = multiHeadAttention(
+      b,
+      drop,
+      { q, k, v },
+      { headShape, bias: attnBias, hidden, headSize, dropout: attnDrop, dtype },
+    );
     const attnOut = conv1dLayer(b, p, `${pre}.attn.c_proj`, context2d, hidden, hidden, projRange);
     h = b.op('Add', [h, drop.apply(attnOut, residDrop)]);
     const y = layerNormLayer(b, p, `${pre}.ln_2`, h, hidden, eps);

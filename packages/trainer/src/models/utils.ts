@@ -107,6 +107,57 @@ export function conv1d(b: GraphBuilder, x: string, weight: string, bias: string)
   return b.op('Gemm', [x, weight, bias]);
 }
 
+/**
+ * A dense layer with parameters `<prefix>.weight` and `<prefix>.bias` (HF init: normal(0, std) /
+ * zeros): PyTorch's Linear ([out, in] weight) or, with `layout: 'conv1d'`, GPT-2's Conv1D ([in, out]).
+ */
+export function denseLayer(
+  b: GraphBuilder,
+  p: ParameterStore,
+  prefix: string,
+  x: string,
+  sizes: { in: number; out: number; std: number; layout?: 'linear' | 'conv1d' },
+): string {
+  const { in: inSize, out: outSize, std, layout = 'linear' } = sizes;
+  const dims = layout === 'linear' ? [outSize, inSize] : [inSize, outSize];
+  const w = p.add(`${prefix}.weight`, dims, { normal: std });
+  const bias = p.add(`${prefix}.bias`, [outSize], 'zeros');
+  return layout === 'linear' ? linear(b, x, w, bias) : conv1d(b, x, w, bias);
+}
+
+/**
+ * Multi-head scaled dot-product attention of q, k, v [batch·seq, hidden]: heads split by
+ * `headShape` ([batch, seq, heads, headSize] as an int64 shape value), additive `bias`
+ * broadcast onto the scores [batch, heads, seq, seq], dropout on the probabilities. Returns the
+ * context [batch·seq, hidden], before the output projection.
+ */
+export function multiHeadAttention(
+  b: GraphBuilder,
+  drop: DropoutSwitch,
+  qkv: { q: string; k: string; v: string },
+  options: {
+    headShape: string;
+    bias: string;
+    hidden: number;
+    headSize: number;
+    dropout: number;
+    dtype: ModelDType;
+  },
+): string {
+  const { headShape, bias, hidden, headSize, dropout, dtype } = options;
+  const split = (x: string, perm: number[]) =>
+    b.op('Transpose', [b.op('Reshape', [x, headShape])], { perm });
+  // Scaling q (N·hidden elements) instead of the scores (N·heads·seq) is the same product, cheaper.
+  const qScaled = b.op('Mul', [qkv.q, b.scalar(dtype, 1 / Math.sqrt(headSize))]);
+  const qh = split(qScaled, [0, 2, 1, 3]); // [B, heads, T, d]
+  const kt = split(qkv.k, [0, 2, 3, 1]); // [B, heads, d, T]
+  const vh = split(qkv.v, [0, 2, 1, 3]); // [B, heads, T, d]
+  const scores = b.op('Add', [b.op('MatMul', [qh, kt]), bias]);
+  const probs = drop.apply(b.op('Softmax', [scores], { axis: -1 }), dropout);
+  const context = b.op('Transpose', [b.op('MatMul', [probs, vh])], { perm: [0, 2, 1, 3] });
+  return b.op('Reshape', [context, b.int64s([-1, hidden])]);
+}
+
 export function layerNorm(
   b: GraphBuilder,
   x: string,

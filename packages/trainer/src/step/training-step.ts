@@ -191,28 +191,35 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
     return result;
   };
 
-  const runUpdate = async (
-    session: RuntimeSession,
-    feeds: Record<string, TensorData>,
-    outputs: Record<string, TensorData | null>,
-    lr: number,
-  ) => {
+  // Parameters and optimizer state: the tensors an update reads and rewrites.
+  const updated = [...params, ...state];
+  // Feeds and outputs are built once: every run overwrites the same keys (a batch has exactly
+  // the graph's data inputs, checked by checkBatch), so only the values change between steps.
+  const stepFeeds: Record<string, TensorData> = {};
+  const stepOutputs: Record<string, TensorData | null> = { [options.loss]: lossOut };
+  for (const name of compiled.outputs) stepOutputs[name] = null;
+  if (compiled.usesDropoutSeed) stepFeeds[DROPOUT_SEED_INPUT] = seedIn;
+  // The update inputs go into the fused step's feeds, or into a separate update graph's.
+  const updateFeeds: Record<string, TensorData> = fused ? stepFeeds : {};
+  const updateOutputs: Record<string, TensorData | null> = fused ? stepOutputs : {};
+  updateFeeds[LR_INPUT] = lrIn;
+  updateFeeds[STEP_INPUT] = stepIn;
+  updateOutputs[GRAD_NORM_OUTPUT] = normOut;
+
+  const runUpdate = (session: RuntimeSession, lr: number) => {
     (lrIn.data as Float32Array)[0] = lr;
     (stepIn.data as BigInt64Array)[0] = BigInt(optimizerSteps + 1);
-    feeds[LR_INPUT] = lrIn;
-    feeds[STEP_INPUT] = stepIn;
-    for (const d of [...params, ...state]) {
-      feeds[d.name] = cur(d);
-      outputs[nextName(d.name)] = other(d);
+    for (const d of updated) {
+      updateFeeds[d.name] = cur(d);
+      updateOutputs[nextName(d.name)] = other(d);
     }
-    outputs[GRAD_NORM_OUTPUT] = normOut;
-    return session.runInto(feeds, outputs);
+    return session.runInto(updateFeeds, updateOutputs);
   };
 
   const step: TrainingStep & { [STEP_BUFFERS](): StepBuffers } = {
     [STEP_BUFFERS]() {
       return new Map(
-        [...params, ...state].map((d) => [
+        updated.map((d) => [
           d.name,
           { arrays: [d.buffers[0].data, d.buffers[1].data], current: d.current },
         ]),
@@ -223,16 +230,13 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
       if (!Number.isFinite(lr)) {
         throw new TrainerError('INVALID_ARGUMENT', `lr must be a finite number, got ${lr}`);
       }
-      const feeds: Record<string, TensorData> = { ...batch };
+      Object.assign(stepFeeds, batch);
       if (compiled.usesDropoutSeed) {
         (seedIn.data as BigInt64Array)[0] = dropoutSeedFor(seed, optimizerSteps, micro);
-        feeds[DROPOUT_SEED_INPUT] = seedIn;
       }
-      const outputs: Record<string, TensorData | null> = { [options.loss]: lossOut };
-      for (const name of compiled.outputs) outputs[name] = null;
 
       if (fused) {
-        const out = await runUpdate(fused, feeds, outputs, lr);
+        const out = await runUpdate(fused, lr);
         const loss = lossValue('the update');
         const gradNorm = Number(normOut.data[0]);
         if (!Number.isFinite(gradNorm)) {
@@ -241,26 +245,24 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
             `the gradient norm is ${gradNorm} at optimizer step ${optimizerSteps} (loss ${loss}); the update was discarded`,
           );
         }
-        for (const d of [...params, ...state]) swap(d);
+        for (const d of updated) swap(d);
         optimizerSteps++;
         return { loss, gradNorm, updated: true, outputs: extras(out) };
       }
 
-      const g = grad as RuntimeSession;
-      for (const d of params) feeds[d.name] = cur(d);
+      for (const d of params) stepFeeds[d.name] = cur(d);
       for (const d of accumulators) {
-        feeds[d.name] = cur(d);
-        outputs[nextName(d.name)] = other(d);
+        stepFeeds[d.name] = cur(d);
+        stepOutputs[nextName(d.name)] = other(d);
       }
-      const out = await g.runInto(feeds, outputs);
+      const out = await (grad as RuntimeSession).runInto(stepFeeds, stepOutputs);
       const loss = lossValue("this micro-batch's gradient");
       for (const d of accumulators) swap(d);
       micro++;
       if (micro < gradientAccumulationSteps) return { loss, updated: false, outputs: extras(out) };
 
-      const updateFeeds: Record<string, TensorData> = {};
       for (const d of accumulators) updateFeeds[d.name] = cur(d);
-      await runUpdate(update as RuntimeSession, updateFeeds, {}, lr);
+      await runUpdate(update as RuntimeSession, lr);
       const gradNorm = Number(normOut.data[0]);
       // Either way the cycle is over: start the next one from zero gradients.
       for (const d of accumulators) cur(d).data.fill(0 as never);
@@ -271,7 +273,7 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
           `the accumulated gradient norm is ${gradNorm} at optimizer step ${optimizerSteps}; the update was discarded`,
         );
       }
-      for (const d of [...params, ...state]) swap(d);
+      for (const d of updated) swap(d);
       optimizerSteps++;
       return { loss, gradNorm, updated: true, outputs: extras(out) };
     },

@@ -90,6 +90,12 @@ export interface TrainingStepResult {
   outputs: Record<string, TensorData>;
 }
 
+/** Optimizer tensors plus the optimizer's update count (AdamW bias correction depends on it). */
+export interface OptimizerState {
+  tensors: Map<string, TensorData>;
+  step: number;
+}
+
 export interface TrainingStep {
   /** Runs one micro-batch: forward, backward and (every `gradientAccumulationSteps` calls) an optimizer update with learning rate `lr`. */
   run(batch: Record<string, TensorData>, lr: number): Promise<TrainingStepResult>;
@@ -102,9 +108,9 @@ export interface TrainingStep {
   /** Overwrites parameters (any subset); TrainerError CHECKPOINT naming the param on a mismatch. */
   setParameters(values: Map<string, TensorData>): void;
   /** Copies of the optimizer state (`<param>.exp_avg`/`.exp_avg_sq`, or `.momentum_buffer`). */
-  getOptimizerState(): { tensors: Map<string, TensorData>; step: number };
+  getOptimizerState(): OptimizerState;
   /** Restores optimizer state saved by getOptimizerState; starts a fresh accumulation cycle. */
-  setOptimizerState(state: { tensors: Map<string, TensorData>; step: number }): void;
+  setOptimizerState(state: OptimizerState): void;
   /** Optimizer updates done so far. */
   readonly optimizerSteps: number;
   /** Micro-batches run since the last update (0 ≤ n < gradientAccumulationSteps). */

@@ -1,31 +1,17 @@
 // Gradient builders for MatMul (N-D, numpy broadcasting, 1-D operands) and Gemm, in standard ONNX
-// ops; plus the small helpers (attributes, opset-aware reductions) that nn.ts shares.
-import { TrainerError } from '../../errors.js';
+// ops; plus the small helpers (float attributes, opset-aware reductions) that nn.ts shares.
 import type { GraphBuilder } from '../../ir/builder.js';
 import { float } from '../../ir/builder.js';
 import type { DType, Shape } from '../../ir/types.js';
 import type { GradientBuilder, GradientContext } from '../types.js';
-import { constantScalar, dtypeOf, reduceGradToInput, requireShape } from '../utils.js';
-
-/** A TrainerError naming the node and op of the builder's context. */
-export function gradError(ctx: GradientContext, problem: string): TrainerError {
-  return new TrainerError('INVALID_GRAPH', problem, { node: ctx.node.name, op: ctx.node.opType });
-}
-
-/** Normalises a possibly negative axis against a rank. */
-export function normAxis(ctx: GradientContext, axis: number, rank: number): number {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw gradError(ctx, `axis ${axis} is out of range for rank ${rank}`);
-  return a;
-}
-
-/** Integer attribute of the forward node, or the default. */
-export function intAttr(ctx: GradientContext, name: string, fallback: number): number {
-  const attr = ctx.node.attributes[name];
-  if (attr === undefined) return fallback;
-  if (attr.type !== 'int') throw gradError(ctx, `attribute "${name}" must be an int`);
-  return attr.value;
-}
+import {
+  constantScalar,
+  dtypeOf,
+  gradError,
+  intAttr,
+  reduceGradToInput,
+  requireShape,
+} from '../utils.js';
 
 /**
  * Float attribute of the forward node, or the default, rounded to float32 as ONNX stores it: the

@@ -4,8 +4,16 @@ import type { GraphBuilder } from '../../ir/builder.js';
 import { ONNX_DTYPE_CODE } from '../../ir/tensor.js';
 import type { Node } from '../../ir/types.js';
 import type { GradientBuilder, GradientContext } from '../types.js';
-import { constantScalar, dtypeOf, reduceGradToInput, requireShape } from '../utils.js';
-import { floatAttr, gradError, intAttr, normAxis, reduce, unsqueeze } from './linalg.js';
+import {
+  constantScalar,
+  dtypeOf,
+  gradError,
+  intAttr,
+  normalizeAxis,
+  reduceGradToInput,
+  requireShape,
+} from '../utils.js';
+import { floatAttr, reduce, unsqueeze } from './linalg.js';
 
 const present = (name: string | undefined): name is string => name !== undefined && name !== '';
 
@@ -15,7 +23,7 @@ const present = (name: string | undefined): name is string => name !== undefined
  */
 function softmaxAxes(ctx: GradientContext, rank: number): number[] {
   const opset = ctx.builder.graph.opset;
-  const axis = normAxis(ctx, intAttr(ctx, 'axis', opset >= 13 ? -1 : 1), rank);
+  const axis = normalizeAxis(ctx, intAttr(ctx, 'axis', opset >= 13 ? -1 : 1), rank);
   if (opset >= 13) return [axis];
   return Array.from({ length: rank - axis }, (_, i) => axis + i);
 }
@@ -63,7 +71,7 @@ const layerNormGrad: GradientBuilder = (ctx) => {
   const y = ctx.node.outputs[0] as string;
   const shapeX = requireShape(ctx, x);
   const rank = shapeX.length;
-  const axis = normAxis(ctx, intAttr(ctx, 'axis', -1), rank);
+  const axis = normalizeAxis(ctx, intAttr(ctx, 'axis', -1), rank);
   const epsilon = floatAttr(ctx, 'epsilon', 1e-5);
   const dtype = dtypeOf(ctx, x);
   const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);

@@ -2,7 +2,8 @@
 // (÷ the reduced element count for the mean), for axes given as an input (opset 13/18+) or attribute.
 import type { Node } from '../../ir/types.js';
 import type { GradientBuilder, GradientContext } from '../types.js';
-import { constantInts, intAttr, intsAttr, normalizeAxis, scalarLike, shapeOf } from './shape.js';
+import { intAttr, normalizeAxis } from '../utils.js';
+import { constantInts, intsAttr, scalarLike, shapeOf } from './shape.js';
 
 /** The reduced axes: a constant list, `[]` for "none given", or the run-time value's name. */
 type Axes = { kind: 'static'; axes: number[] } | { kind: 'dynamic'; value: string };
@@ -52,8 +53,8 @@ function reduceGradient(mean: boolean): GradientBuilder {
     const y = node.outputs[0];
     const grads: Array<string | undefined> = node.inputs.map(() => undefined);
     if (dY === undefined || x === undefined || y === undefined || !ctx.needsGrad[0]) return grads;
-    const keepdims = intAttr(node, 'keepdims', 1);
-    const noop = intAttr(node, 'noop_with_empty_axes', 0);
+    const keepdims = intAttr(ctx, 'keepdims', 1);
+    const noop = intAttr(ctx, 'noop_with_empty_axes', 0);
     const axes = reducedAxes(ctx, node);
     if (axes.kind === 'static' && axes.axes.length === 0 && noop === 1) {
       // No axes and noop_with_empty_axes: the op is the identity.

@@ -1,19 +1,10 @@
 // Gradient builders for data-movement ops (Gather, Reshape, Transpose, Slice, Concat, Split, …):
 // each routes dY back to the input elements it was read from, in standard ONNX ops only.
 import { TrainerError } from '../../errors.js';
-import { isFloatDType, tensor } from '../../ir/tensor.js';
+import { isFloatDType, ONNX_DTYPE_CODE, tensor } from '../../ir/tensor.js';
 import type { DType, Node, Shape } from '../../ir/types.js';
 import type { GradientBuilder, GradientContext } from '../types.js';
-import { constantScalar, reduceGradToInput } from '../utils.js';
-
-/** ONNX `Cast` code for int64. */
-const INT64 = 7;
-
-/** An int attribute, or `fallback` when the node does not set it. */
-export function intAttr(node: Node, name: string, fallback: number): number {
-  const attr = node.attributes[name];
-  return attr?.type === 'int' ? attr.value : fallback;
-}
+import { constantScalar, intAttr, normalizeAxis, reduceGradToInput } from '../utils.js';
 
 /** An ints attribute, or undefined when the node does not set it. */
 export function intsAttr(node: Node, name: string): number[] | undefined {
@@ -91,18 +82,6 @@ function none(node: Node): Array<string | undefined> {
   return node.inputs.map(() => undefined);
 }
 
-/** Normalises a possibly negative axis against a rank, naming the node when it is out of range. */
-export function normalizeAxis(ctx: GradientContext, axis: number, rank: number): number {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) {
-    throw new TrainerError('INVALID_GRAPH', `axis ${axis} is out of range for rank ${rank}`, {
-      node: ctx.node.name,
-      op: ctx.node.opType,
-    });
-  }
-  return a;
-}
-
 /** Reshape, Flatten, Squeeze, Unsqueeze: the data input's gradient is dY in the input's shape. */
 const reshapeLike: GradientBuilder = (ctx) => {
   const { node, builder: b } = ctx;
@@ -151,14 +130,16 @@ const gather: GradientBuilder = (ctx) => {
       { node: node.name, op: node.opType },
     );
   }
-  let axis = intAttr(node, 'axis', 0);
+  let axis = intAttr(ctx, 'axis', 0);
   const needRank = axis !== 0;
   const rank = needRank ? requireRank(ctx, x, 'Gather on an axis other than 0 needs it') : 0;
   if (needRank) axis = normalizeAxis(ctx, axis, rank);
   const shapeX = b.op('Shape', [x]);
   const zeros = zerosOfShape(ctx, x, shapeX);
   const idx64 =
-    ctx.info(indices)?.dtype === 'int64' ? indices : b.op('Cast', [indices], { to: INT64 });
+    ctx.info(indices)?.dtype === 'int64'
+      ? indices
+      : b.op('Cast', [indices], { to: ONNX_DTYPE_CODE.int64 });
   // Mod with fmod=0 takes the divisor's sign, so an index in [-n, n) lands in [0, n).
   const size = b.op('Gather', [shapeX, b.scalar('int64', axis)]);
   const idx = b.op('Mod', [idx64, size]);
@@ -248,7 +229,7 @@ const concat: GradientBuilder = (ctx) => {
   const { node, builder: b } = ctx;
   const dY = ctx.gradOutputs[0];
   if (dY === undefined || !ctx.needsGrad.some(Boolean)) return none(node);
-  const axisAttr = intAttr(node, 'axis', 0);
+  const axisAttr = intAttr(ctx, 'axis', 0);
   const first = node.inputs[0] as string;
   const rank =
     axisAttr < 0 ? requireRank(ctx, first, 'Concat with a negative axis needs it') : undefined;
@@ -278,7 +259,7 @@ const split: GradientBuilder = (ctx) => {
   if (x === undefined || !ctx.needsGrad[0] || ctx.gradOutputs.every((g) => g === undefined)) {
     return none(node);
   }
-  const axis = intAttr(node, 'axis', 0);
+  const axis = intAttr(ctx, 'axis', 0);
   const parts = node.outputs.map(
     (out, i) => ctx.gradOutputs[i] ?? zerosOfShape(ctx, x, b.op('Shape', [out])),
   );
