@@ -236,7 +236,7 @@ describe('buildBert: heads, shapes and options', () => {
       ['logits', ['batch', 'sequence', 4]],
       ['last_hidden_state', ['batch', 'sequence', 16]],
     ]);
-    expect(model.graph.opset).toBe(18);
+    expect(model.graph.opset).toBe(20);
   });
 
   it('multi-task heads output logits_<name>; the bare encoder outputs pooler_output', async () => {

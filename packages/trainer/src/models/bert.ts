@@ -14,6 +14,7 @@ import {
   denseLayer,
   finfoMin,
   layerNormLayer,
+  MODEL_OPSET,
   type ModelBuildOptions,
   type ModelDType,
   type ModelGraph,
@@ -240,7 +241,7 @@ export function buildBert(config: BertConfig, options: BertOptions = {}): ModelG
   const classifierDrop = config.classifier_dropout ?? r.hiddenDrop;
   checkProbability('BertConfig.classifier_dropout', classifierDrop);
 
-  const b = createGraphBuilder({ name: 'bert' });
+  const b = createGraphBuilder({ name: 'bert', opset: MODEL_OPSET });
   const p = createParameterStore(b, dtype, seed);
   const drop = createDropoutSwitch(b, training, dtype);
   const dims = ['batch', 'sequence'];

@@ -13,6 +13,7 @@ import {
   denseLayer,
   finfoMin,
   layerNormLayer,
+  MODEL_OPSET,
   type ModelBuildOptions,
   type ModelGraph,
   multiHeadAttention,
@@ -97,7 +98,7 @@ export function buildGpt2(config: Gpt2Config, options: Gpt2Options = {}): ModelG
   const range = config.initializer_range ?? 0.02;
   const projRange = range / Math.sqrt(2 * layers);
 
-  const b = createGraphBuilder({ name: 'gpt2' });
+  const b = createGraphBuilder({ name: 'gpt2', opset: MODEL_OPSET });
   const p = createParameterStore(b, dtype, seed);
   const drop = createDropoutSwitch(b, training, dtype);
   const dims = ['batch', 'sequence'];

@@ -8,6 +8,7 @@ import {
   createDropoutSwitch,
   createParameterStore,
   linear,
+  MODEL_OPSET,
   type ModelBuildOptions,
   type ModelGraph,
 } from './utils.js';
@@ -53,7 +54,7 @@ export function buildMlp(options: MlpOptions): ModelGraph {
   for (const [i, h] of hiddenSizes.entries()) checkPositiveInt(`hiddenSizes[${i}]`, h);
   checkProbability('dropout', dropout);
 
-  const b = createGraphBuilder({ name: 'mlp' });
+  const b = createGraphBuilder({ name: 'mlp', opset: MODEL_OPSET });
   const params = createParameterStore(b, dtype, seed);
   const drop = createDropoutSwitch(b, training, dtype);
   let x = b.input('input', dtype, ['batch', inputSize]);
