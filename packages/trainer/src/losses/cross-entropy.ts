@@ -1,9 +1,11 @@
 // Cross-entropy over logits [N, C] or [N, T, C] with integer targets, as PyTorch's F.cross_entropy
 // defines it: ignore_index, class weights, label smoothing and their weighted mean.
 import { TrainerError } from '../errors.js';
-import type { Loss, LossOptions } from './types.js';
+import type { GraphBuilder } from '../ir/builder.js';
+import type { Loss, LossInputs, LossOptions, Reduction } from './types.js';
 import {
   checkFinite,
+  type FloatDType,
   floatDTypeOf,
   floatVector,
   ignoreMask,
@@ -11,6 +13,8 @@ import {
   oneHot,
   pickClass,
   reduce,
+  valueDType,
+  valueShape,
 } from './utils.js';
 
 export interface CrossEntropyOptions extends LossOptions {
@@ -39,6 +43,10 @@ export const crossEntropyLoss: Loss<CrossEntropyOptions> = (b, inputs, options =
   }
   const dtype = floatDTypeOf(b, inputs.input, options.dtype);
   const logits = inputs.input;
+  if (labelSmoothing === 0) {
+    const fused = fusedCrossEntropy(b, inputs, ignoreIndex, weight, reduction, dtype);
+    if (fused !== undefined) return named(b, fused, name);
+  }
   const logp = b.op('LogSoftmax', [logits], { axis: -1 });
   const { mask, safeTarget } = ignoreMask(b, inputs.target, ignoreIndex, dtype);
   const hot = oneHot(b, logits, safeTarget, dtype);
@@ -65,3 +73,48 @@ export const crossEntropyLoss: Loss<CrossEntropyOptions> = (b, inputs, options =
   const divisor = b.op('Max', [reduce(b, targetWeight, 'sum'), b.scalar(dtype, 1e-12)]);
   return named(b, b.op('Div', [total, divisor]), name);
 };
+
+/**
+ * Cross-entropy without label smoothing through ONNX's SoftmaxCrossEntropyLoss: one kernel does
+ * log-softmax and the pick, and its gradient (autodiff/grads/nn.ts) scatters into p·f instead of
+ * materialising a [targets, classes] one-hot — for an LM head that is a few passes over a
+ * [tokens, vocab] tensor less per step. The op's own 'mean' would be NaN when every target is
+ * ignored, so the sum is divided here, as in the general path. `undefined` when the op does not
+ * apply (class count not static, non-integer targets): the general path handles those.
+ */
+function fusedCrossEntropy(
+  b: GraphBuilder,
+  inputs: LossInputs,
+  ignoreIndex: number,
+  weight: readonly number[] | undefined,
+  reduction: Reduction,
+  dtype: FloatDType,
+): string | undefined {
+  const shape = valueShape(b, inputs.input);
+  const classes = shape?.at(-1);
+  const targetType = valueDType(b, inputs.target);
+  if (shape === undefined || shape.length < 2 || typeof classes !== 'number') return undefined;
+  if (targetType !== 'int64' && targetType !== 'int32') return undefined;
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    return reduce(b, inputs.input, reduction); // throws the shared message
+  }
+  const scores = b.op('Reshape', [inputs.input, b.int64s([-1, classes])]);
+  const labels = b.op('Reshape', [inputs.target, b.int64s([-1])]);
+  const weights = weight ? floatVector(b, 'weight', weight, dtype) : undefined;
+  const loss = b.op(
+    'SoftmaxCrossEntropyLoss',
+    weights ? [scores, labels, weights] : [scores, labels],
+    {
+      reduction: reduction === 'none' ? 'none' : 'sum',
+      ignore_index: ignoreIndex,
+    },
+  );
+  if (reduction === 'none') return b.op('Reshape', [loss, b.op('Shape', [inputs.target])]);
+  if (reduction === 'sum') return loss;
+  const { mask, safeTarget } = ignoreMask(b, inputs.target, ignoreIndex, dtype);
+  const targetWeight = weights
+    ? b.op('Mul', [b.op('Gather', [weights, safeTarget], { axis: 0 }), mask])
+    : mask;
+  const divisor = b.op('Max', [reduce(b, targetWeight, 'sum'), b.scalar(dtype, 1e-12)]);
+  return b.op('Div', [loss, divisor]);
+}

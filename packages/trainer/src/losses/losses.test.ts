@@ -203,7 +203,9 @@ describe('cross_entropy vs F.cross_entropy', () => {
       x2,
       fromNested('int64', [-100, -100, -100, -100]),
     );
-    expect(got).toEqual([0]);
+    // ONNX Runtime's summed loss over no targets is −0; any zero is fine, NaN is not.
+    expect(got).toHaveLength(1);
+    expect(got[0] === 0).toBe(true);
   });
 
   it('rejects label smoothing outside [0, 1]', () => {

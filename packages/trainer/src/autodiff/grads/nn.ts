@@ -190,12 +190,6 @@ const softmaxCrossEntropyGrad: GradientBuilder = (ctx) => {
       kept = b.op('Cast', [b.op('Not', [ignored])], { to });
       target = b.op('Where', [ignored, b.scalar('int64', 0), labels64]);
     }
-    // One-hot over axis 1 by comparing [N, 1, D…] targets with classes shaped [C, 1, …, 1].
-    const classes = b.op('Gather', [b.op('Shape', [scores]), b.scalar('int64', 1)], { axis: 0 });
-    const range = b.op('Range', [b.scalar('int64', 0), classes, b.scalar('int64', 1)]);
-    const column = b.op('Reshape', [range, b.int64s([-1, ...Array(rank - 2).fill(1)])]);
-    const oneHot = b.op('Cast', [b.op('Equal', [unsqueeze(b, target, [1]), column])], { to });
-
     let sampleWeight: string | undefined;
     if (present(weights)) sampleWeight = b.op('Gather', [weights, target], { axis: 0 });
     if (kept !== undefined) {
@@ -217,7 +211,14 @@ const softmaxCrossEntropyGrad: GradientBuilder = (ctx) => {
     // Per-sample factors are [N, D…] (or a scalar); the class axis 1 is added to broadcast.
     const perSampleIsScalar = mode !== 'none' && sampleWeight === undefined;
     const broadcastable = perSampleIsScalar ? perSample : unsqueeze(b, perSample, [1]);
-    terms.push(b.op('Mul', [b.op('Sub', [prob, oneHot]), broadcastable]));
+    // (p − onehot(t))·f without a one-hot: p·f everywhere, then the target entries overwritten
+    // with p_t·f − f (read back with GatherElements). Two passes over [N, C, …] fewer than
+    // building and subtracting a one-hot, which matters for [tokens, vocab] LM heads.
+    const scaled = b.op('Mul', [prob, broadcastable]);
+    const index = unsqueeze(b, target, [1]);
+    const picked = b.op('GatherElements', [scaled, index], { axis: 1 });
+    const updates = b.op('Sub', [picked, broadcastable]);
+    terms.push(b.op('ScatterElements', [scaled, index, updates], { axis: 1 }));
   }
   if (dLogProb !== undefined) {
     const total = reduce(b, 'ReduceSum', dLogProb, [1]);
