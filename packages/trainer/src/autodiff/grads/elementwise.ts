@@ -77,7 +77,9 @@ const GELU_TANH_COEFF = 0.044715;
 
 /**
  * Gelu (opset 20). approximate='none': y = x·Φ(x), y' = Φ(x) + x·φ(x). approximate='tanh':
- * y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), y' = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+ * y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), y' = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²);
+ * with σ = sigmoid(2u) (1 + t = 2σ, 1 − t² = 4σ(1 − σ)) that is σ·(1 + 2x·u'·(1 − σ)), which
+ * takes 13 elementwise passes instead of 17: this runs on every [tokens, 4·hidden] MLP activation.
  */
 function geluDerivative(ctx: GradientContext, x: string, _y: string, dtype: DType): string {
   const b = ctx.builder;
@@ -85,17 +87,17 @@ function geluDerivative(ctx: GradientContext, x: string, _y: string, dtype: DTyp
   const approximate = ctx.node.attributes.approximate;
   const mode = approximate?.type === 'string' ? approximate.value : 'none';
   if (mode === 'tanh') {
+    const k = SQRT_2_OVER_PI;
     const x2 = b.op('Mul', [x, x]);
-    const inner = b.op('Mul', [x, b.op('Add', [c(1), b.op('Mul', [c(GELU_TANH_COEFF), x2])])]);
-    const t = b.op('Tanh', [b.op('Mul', [c(SQRT_2_OVER_PI), inner])]);
-    const left = b.op('Mul', [c(0.5), b.op('Add', [c(1), t])]);
-    const sech2 = b.op('Sub', [c(1), b.op('Mul', [t, t])]);
-    const du = b.op('Mul', [
-      c(SQRT_2_OVER_PI),
-      b.op('Add', [c(1), b.op('Mul', [c(3 * GELU_TANH_COEFF), x2])]),
+    // 2u = x·(2k + 2k·c·x²) and 2u' = 2k + 6k·c·x².
+    const twoU = b.op('Mul', [
+      x,
+      b.op('Add', [b.op('Mul', [x2, c(2 * k * GELU_TANH_COEFF)]), c(2 * k)]),
     ]);
-    const right = b.op('Mul', [b.op('Mul', [c(0.5), x]), b.op('Mul', [sech2, du])]);
-    return b.op('Add', [left, right]);
+    const sigma = b.op('Sigmoid', [twoU]);
+    const twoDu = b.op('Add', [b.op('Mul', [x2, c(6 * k * GELU_TANH_COEFF)]), c(2 * k)]);
+    const slope = b.op('Mul', [b.op('Mul', [x, twoDu]), b.op('Sub', [c(1), sigma])]);
+    return b.op('Mul', [sigma, b.op('Add', [slope, c(1)])]);
   }
   if (mode !== 'none') {
     throw new TrainerError('UNSUPPORTED_OP', `Gelu approximate="${mode}" has no gradient builder`, {
