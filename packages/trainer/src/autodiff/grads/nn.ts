@@ -76,12 +76,22 @@ const layerNormGrad: GradientBuilder = (ctx) => {
   const dtype = dtypeOf(ctx, x);
   const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
 
-  const mean = reduce(b, 'ReduceMean', x, axes);
-  const centred = b.op('Sub', [x, mean]);
-  const variance = reduce(b, 'ReduceMean', b.op('Mul', [centred, centred]), axes);
-  const invStd = b.op('Reciprocal', [
-    b.op('Sqrt', [b.op('Add', [variance, constantScalar(b, dtype, epsilon)])]),
-  ]);
+  let centred: string;
+  let invStd: string;
+  if (dtype === 'float32') {
+    // The forward kernel computes μ and σ⁻¹ anyway: read them from its optional outputs (added to
+    // the forward node here when absent, like Dropout's mask) instead of three more passes over X.
+    // float32 only: the outputs' stash_type is float32, too coarse for float64 gradient checks.
+    const [mean, savedInvStd] = layerNormStatistics(b, ctx.node);
+    centred = b.op('Sub', [x, mean]);
+    invStd = savedInvStd;
+  } else {
+    centred = b.op('Sub', [x, reduce(b, 'ReduceMean', x, axes)]);
+    const variance = reduce(b, 'ReduceMean', b.op('Mul', [centred, centred]), axes);
+    invStd = b.op('Reciprocal', [
+      b.op('Sqrt', [b.op('Add', [variance, constantScalar(b, dtype, epsilon)])]),
+    ]);
+  }
   const xHat = b.op('Mul', [centred, invStd]);
 
   if (ctx.needsGrad[0]) {
@@ -99,6 +109,24 @@ const layerNormGrad: GradientBuilder = (ctx) => {
   }
   return out;
 };
+
+/**
+ * The Mean and InvStdDev outputs of a forward LayerNormalization node, added to the node in
+ * `builder.graph` under fresh names when it did not request them (stash_type stays float32).
+ */
+function layerNormStatistics(b: GraphBuilder, node: Node): [string, string] {
+  const target = graphNode(b, node);
+  const outputs = [...target.outputs];
+  for (const [i, suffix] of [
+    [1, 'mean'],
+    [2, 'inv_std'],
+  ] as const) {
+    if (!present(outputs[i])) outputs[i] = b.uniqueName(`${target.name}_${suffix}`);
+  }
+  target.outputs = outputs;
+  if (node !== target) node.outputs = outputs;
+  return [outputs[1] as string, outputs[2] as string];
+}
 
 /**
  * The forward node as it sits in the graph being built (the engine may hand builders the same
