@@ -1,4 +1,5 @@
 // Shared test fixtures for ft packages.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,3 +26,30 @@ export const multilingualSentences = {
   ],
   amharic: ['ሰላም ለዓለም። እንዴት ነህ?', 'ነገ ስለ ደረሰኙ ደውልልኝ።', 'የማሽን ትምህርት ንጹህ የስልጠና መረጃ ይፈልጋል።'],
 } as const;
+
+/**
+ * Installs a Debian package with apt-get (tests that need a real server or browser on a bare CI
+ * machine). Needs root. Several test processes may ask at once, so installs are serialised by
+ * `flock` on one lock file, and apt itself waits for dpkg's lock instead of failing. Package lists
+ * are refreshed only when the first install attempt fails (a fresh machine has none).
+ */
+export function installDebianPackage(pkg: string): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `${pkg} is missing and this process is not root, so it cannot install it: run \`sudo apt-get install -y ${pkg}\` (Debian/Ubuntu) and rerun the tests`,
+    );
+  }
+  const apt = (args: string) => `apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 ${args}`;
+  const script = `${apt(`install -y --no-install-recommends ${pkg}`)} || { ${apt('update')} && ${apt(`install -y --no-install-recommends ${pkg}`)}; }`;
+  try {
+    execFileSync('flock', [join(tmpdir(), 'ft-test-apt.lock'), 'sh', '-c', script], {
+      stdio: 'pipe',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim().split('\n').slice(-3);
+    throw new Error(`installing ${pkg} with apt-get failed: ${stderr?.join(' | ') ?? error}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,291 @@
+// `pnpm --filter @ft/hpo bench`: our TPE and random samplers against Optuna's (Debian
+// python3-optuna via /usr/bin/python3) on Branin, Hartmann-6, Rosenbrock-10 and a mixed problem,
+// plus sampler CPU time per trial at 1,000 finished trials. BENCH_SEEDS / BENCH_TRIALS override.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createRandomSampler,
+  createStudy,
+  createTpeSampler,
+  type Distribution,
+  type FrozenTrial,
+  type ObjectiveTrial,
+  type Sampler,
+  type StudyView,
+} from '../src/index.js';
+
+const PYTHON = '/usr/bin/python3';
+const here = dirname(fileURLToPath(import.meta.url));
+const seeds = Number(process.env.BENCH_SEEDS ?? 10);
+const trials = Number(process.env.BENCH_TRIALS ?? 100);
+const HISTORY = 1000;
+const TIMED = 20;
+
+const HARTMANN_A = [
+  [10, 3, 17, 3.5, 1.7, 8],
+  [0.05, 10, 17, 0.1, 8, 14],
+  [3, 3.5, 1.7, 10, 17, 8],
+  [17, 8, 0.05, 10, 0.1, 14],
+];
+const HARTMANN_P = [
+  [1312, 1696, 5569, 124, 8283, 5886],
+  [2329, 4135, 8307, 3736, 1004, 9991],
+  [2348, 1451, 3522, 2883, 3047, 6650],
+  [4047, 8828, 8732, 5743, 1091, 381],
+].map((row) => row.map((v) => v * 1e-4));
+const HARTMANN_ALPHA = [1, 1.2, 3, 3.2];
+const MIXED_OFFSET: Record<string, number> = { a: 0, b: 1, c: 2.5 };
+
+interface Problem {
+  optimum: number;
+  objective: (t: ObjectiveTrial) => number;
+}
+
+const PROBLEMS: Record<string, Problem> = {
+  branin: {
+    optimum: 0.397887,
+    objective: (t) => {
+      const x1 = t.suggestFloat('x1', -5, 10);
+      const x2 = t.suggestFloat('x2', 0, 15);
+      const b = 5.1 / (4 * Math.PI ** 2);
+      const c = 5 / Math.PI;
+      return (
+        (x2 - b * x1 ** 2 + c * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x1) + 10
+      );
+    },
+  },
+  hartmann6: {
+    optimum: -3.32237,
+    objective: (t) => {
+      const x = Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1));
+      let sum = 0;
+      for (let k = 0; k < 4; k++) {
+        let inner = 0;
+        for (let i = 0; i < 6; i++) {
+          const a = (HARTMANN_A[k] as number[])[i] as number;
+          const p = (HARTMANN_P[k] as number[])[i] as number;
+          inner += a * ((x[i] as number) - p) ** 2;
+        }
+        sum += (HARTMANN_ALPHA[k] as number) * Math.exp(-inner);
+      }
+      return -sum;
+    },
+  },
+  rosenbrock10: {
+    optimum: 0,
+    objective: (t) => {
+      const x = Array.from({ length: 10 }, (_, i) => t.suggestFloat(`x${i}`, -5, 10));
+      let s = 0;
+      for (let i = 0; i < 9; i++) {
+        s +=
+          100 * ((x[i + 1] as number) - (x[i] as number) ** 2) ** 2 + (1 - (x[i] as number)) ** 2;
+      }
+      return s;
+    },
+  },
+  mixed: {
+    optimum: 0,
+    objective: (t) => {
+      const kind = t.suggestCategorical('kind', ['a', 'b', 'c']);
+      const n = t.suggestInt('n', 1, 20);
+      const x = t.suggestFloat('x', -5, 5);
+      const lr = t.suggestFloat('lr', 1e-4, 1, { log: true });
+      return (
+        (MIXED_OFFSET[kind] as number) +
+        (n - 7) ** 2 / 10 +
+        (x - 1) ** 2 +
+        (Math.log10(lr) + 2) ** 2
+      );
+    },
+  },
+};
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function optunaAvailable(): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', 'import optuna'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.getuid?.() === 0) {
+      try {
+        execFileSync('apt-get', ['install', '-y', 'python3-optuna'], { stdio: 'ignore' });
+        execFileSync(PYTHON, ['-c', 'import optuna'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    return false;
+  }
+}
+
+function runOptuna(config: object): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [join(here, 'optuna_bench.py'), JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`optuna_bench.py exited with ${code}`));
+      else resolve(JSON.parse(out) as Record<string, unknown>);
+    });
+  });
+}
+
+async function oursBest(kind: 'tpe' | 'random', problem: Problem, seed: number): Promise<number> {
+  const sampler = kind === 'tpe' ? createTpeSampler({ seed }) : createRandomSampler({ seed });
+  const study = await createStudy({ sampler });
+  await study.optimize(problem.objective, { nTrials: trials });
+  return study.bestValue();
+}
+
+/** Wraps a sampler's hooks to add up the process CPU time spent in them. */
+function timed(sampler: Sampler): { sampler: Sampler; cpuMicros: () => number } {
+  let micros = 0;
+  const wrap =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      const t0 = process.cpuUsage();
+      try {
+        return fn(...args);
+      } finally {
+        const d = process.cpuUsage(t0);
+        micros += d.user + d.system;
+      }
+    };
+  const wrapped: Sampler = {
+    name: sampler.name,
+    sampleIndependent: wrap(sampler.sampleIndependent.bind(sampler)),
+  };
+  if (sampler.inferRelativeSearchSpace) {
+    wrapped.inferRelativeSearchSpace = wrap(sampler.inferRelativeSearchSpace.bind(sampler));
+  }
+  if (sampler.sampleRelative) wrapped.sampleRelative = wrap(sampler.sampleRelative.bind(sampler));
+  return { sampler: wrapped, cpuMicros: () => micros };
+}
+
+/** Our sampler CPU seconds per trial with HISTORY finished mixed-problem trials in the study. */
+function oursOverhead(): number {
+  const rng = createRandomSampler({ seed: 0 });
+  const dists: Record<string, Distribution> = {
+    kind: { type: 'categorical', choices: ['a', 'b', 'c'] },
+    n: { type: 'int', low: 1, high: 20, log: false, step: 1 },
+    x: { type: 'float', low: -5, high: 5, log: false },
+    lr: { type: 'float', low: 1e-4, high: 1, log: true },
+  };
+  const history: FrozenTrial[] = [];
+  const empty: StudyView = { name: 'history', directions: ['minimize'], trials: [] };
+  for (let i = 0; i < HISTORY; i++) {
+    const trial: FrozenTrial = {
+      number: i,
+      state: 'complete',
+      params: {},
+      distributions: dists,
+      intermediateValues: {},
+      userAttrs: {},
+      systemAttrs: {},
+    };
+    for (const [name, d] of Object.entries(dists)) {
+      trial.params[name] = rng.sampleIndependent(empty, trial, name, d);
+    }
+    const p = trial.params as { kind: string; n: number; x: number; lr: number };
+    trial.values = [
+      (MIXED_OFFSET[p.kind] as number) +
+        (p.n - 7) ** 2 / 10 +
+        (p.x - 1) ** 2 +
+        (Math.log10(p.lr) + 2) ** 2,
+    ];
+    history.push(trial);
+  }
+  // The study hands samplers a snapshot like this one; time only the sampler's own work.
+  const { sampler, cpuMicros } = timed(createTpeSampler({ seed: 0 }));
+  const trialsSoFar = [...history];
+  const view: StudyView = { name: 'overhead', directions: ['minimize'], trials: trialsSoFar };
+  for (let k = 0; k < TIMED; k++) {
+    const trial: FrozenTrial = {
+      number: trialsSoFar.length,
+      state: 'running',
+      params: {},
+      distributions: {},
+      intermediateValues: {},
+      userAttrs: {},
+      systemAttrs: {},
+    };
+    trialsSoFar.push(trial);
+    const space = sampler.inferRelativeSearchSpace?.(view, trial) ?? {};
+    const relative = sampler.sampleRelative?.(view, trial, space) ?? {};
+    for (const [name, d] of Object.entries(dists)) {
+      trial.params[name] = relative[name] ?? sampler.sampleIndependent(view, trial, name, d);
+      trial.distributions[name] = d;
+    }
+    const p = trial.params as { kind: string; n: number; x: number; lr: number };
+    trial.values = [
+      (MIXED_OFFSET[p.kind] as number) +
+        (p.n - 7) ** 2 / 10 +
+        (p.x - 1) ** 2 +
+        (Math.log10(p.lr) + 2) ** 2,
+    ];
+    trial.state = 'complete';
+  }
+  return cpuMicros() / 1e6 / TIMED;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `# @ft/hpo bench: ${seeds} seeds × ${trials} trials per problem; medians of best values`,
+  );
+  const haveOptuna = optunaAvailable();
+  if (!haveOptuna) {
+    console.log(
+      `optuna_skipped=1 # ${PYTHON} cannot import optuna (apt-get install python3-optuna)`,
+    );
+  }
+  const optunaQuality = haveOptuna ? runOptuna({ mode: 'quality', seeds, trials }) : undefined;
+  const ours: Record<string, number[]> = {};
+  for (const [name, problem] of Object.entries(PROBLEMS)) {
+    for (const kind of ['tpe', 'random'] as const) {
+      const bests: number[] = [];
+      for (let seed = 0; seed < seeds; seed++) bests.push(await oursBest(kind, problem, seed));
+      ours[`${kind}_${name}`] = bests;
+    }
+  }
+  const theirs = optunaQuality
+    ? ((await optunaQuality).best as Record<string, number[]>)
+    : undefined;
+  for (const [name, problem] of Object.entries(PROBLEMS)) {
+    for (const kind of ['tpe', 'random'] as const) {
+      const key = `${kind}_${name}`;
+      console.log(`ours_${kind}_best_${name}=${median(ours[key] ?? []).toPrecision(6)}`);
+      if (theirs)
+        console.log(`optuna_${kind}_best_${name}=${median(theirs[key] ?? []).toPrecision(6)}`);
+    }
+    if (theirs) {
+      const regret = (xs: number[]) => median(xs.map((v) => v - problem.optimum));
+      const ratio = regret(ours[`tpe_${name}`] ?? []) / regret(theirs[`tpe_${name}`] ?? []);
+      console.log(`tpe_regret_vs_optuna_${name}=${ratio.toFixed(3)}`);
+    }
+  }
+  const oursPerTrial = oursOverhead();
+  console.log(`ours_sampler_cpu_ms_per_trial_at_${HISTORY}=${(oursPerTrial * 1e3).toFixed(2)}`);
+  if (haveOptuna) {
+    const overhead = await runOptuna({ mode: 'overhead', history: HISTORY, timed: TIMED });
+    const theirsPerTrial = overhead.samplerSecondsPerTrial as number;
+    console.log(
+      `optuna_sampler_cpu_ms_per_trial_at_${HISTORY}=${(theirsPerTrial * 1e3).toFixed(2)}`,
+    );
+    console.log(`sampler_overhead_vs_optuna=${(oursPerTrial / theirsPerTrial).toFixed(3)}`);
+  }
+}
+
+await main();

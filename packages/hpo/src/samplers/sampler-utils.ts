@@ -1,0 +1,331 @@
+// Helpers shared by the TPE, CMA-ES and NSGA-II samplers: internal representation of parameter
+// values, Optuna-style random sampling, intersection search spaces, Pareto ranks and hypervolume.
+
+import { createRng, type Rng } from '@ft/data';
+import { HpoError } from '../errors.js';
+import type {
+  Distribution,
+  FrozenTrial,
+  ParamValue,
+  StudyDirection,
+  TrialState,
+} from '../types.js';
+
+/** Seeds a sampler RNG; an omitted seed draws one from the OS (never Math.random). */
+export function seededRng(seed: number | undefined, stream: string): Rng {
+  if (seed === undefined) {
+    const buf = new Uint32Array(1);
+    globalThis.crypto.getRandomValues(buf);
+    return createRng(`${buf[0] ?? 0}:${stream}`);
+  }
+  return createRng(`${seed}:${stream}`);
+}
+
+/** Checks a sampler's seed option: an integer (or omitted). */
+export function checkSeed(seed: number | undefined, sampler: string): void {
+  if (seed !== undefined && !Number.isInteger(seed)) {
+    throw new HpoError(
+      'INVALID_ARGUMENT',
+      `${sampler}: seed must be an integer, got ${String(seed)}; pass e.g. { seed: 42 }`,
+    );
+  }
+}
+
+/** A categorical choice as its index; numbers stay numbers. `NaN` when the value is not allowed. */
+export function toInternal(dist: Distribution, value: ParamValue): number {
+  if (dist.type === 'categorical') {
+    const i = dist.choices.findIndex(
+      (c) => c === value || (Number.isNaN(c) && Number.isNaN(value)),
+    );
+    return i;
+  }
+  return typeof value === 'number' ? value : Number.NaN;
+}
+
+export function toExternal(dist: Distribution, internal: number): ParamValue {
+  if (dist.type === 'categorical') {
+    const choice = dist.choices[Math.round(internal)];
+    if (choice === undefined) {
+      throw new HpoError('INVALID_ARGUMENT', `categorical index ${internal} out of range`);
+    }
+    return choice;
+  }
+  if (dist.type === 'int') return Math.round(internal);
+  return internal;
+}
+
+/** True when the distribution allows one value only (Optuna skips those in joint sampling). */
+export function isSingle(dist: Distribution): boolean {
+  if (dist.type === 'categorical') return dist.choices.length === 1;
+  if (dist.low === dist.high) return true;
+  if (dist.log || dist.step === undefined) return false;
+  // Decimal-safe "high - low < step" (Optuna uses Decimal for float steps).
+  return (dist.high - dist.low) / dist.step < 1 - 1e-12;
+}
+
+export function sameDistribution(a: Distribution, b: Distribution): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === 'categorical' && b.type === 'categorical') {
+    return a.choices.length === b.choices.length && a.choices.every((c, i) => c === b.choices[i]);
+  }
+  if (a.type === 'categorical' || b.type === 'categorical') return false;
+  return a.low === b.low && a.high === b.high && a.log === b.log && a.step === b.step;
+}
+
+/** Rounds to `low + k*step` and clips to the bounds, as Optuna's untransform does. */
+export function roundToStep(value: number, low: number, high: number, step: number): number {
+  const k = Math.round((value - low) / step);
+  const v = low + k * step;
+  return Math.min(Math.max(v, low), high);
+}
+
+/**
+ * Continuous bounds of a numeric distribution in the space samplers work in: log applied, and
+ * half a step added on each side of stepped/int ranges so the end values get fair mass.
+ */
+export function transformedBounds(dist: Distribution): [number, number] {
+  if (dist.type === 'categorical') return [0, dist.choices.length];
+  if (dist.type === 'float') {
+    if (dist.log) return [Math.log(dist.low), Math.log(dist.high)];
+    if (dist.step !== undefined) return [dist.low - 0.5 * dist.step, dist.high + 0.5 * dist.step];
+    return [dist.low, dist.high];
+  }
+  if (dist.log) return [Math.log(dist.low - 0.5), Math.log(dist.high + 0.5)];
+  return [dist.low - 0.5 * dist.step, dist.high + 0.5 * dist.step];
+}
+
+export function transformValue(dist: Distribution, value: number): number {
+  return dist.type !== 'categorical' && dist.log ? Math.log(value) : value;
+}
+
+/** Back from the transformed space to a valid value of `dist` (rounded, clipped). */
+export function untransformValue(dist: Distribution, t: number): ParamValue {
+  if (dist.type === 'categorical') {
+    return toExternal(dist, Math.min(Math.max(Math.floor(t), 0), dist.choices.length - 1));
+  }
+  if (dist.type === 'float') {
+    if (dist.log) return Math.min(Math.max(Math.exp(t), dist.low), dist.high);
+    if (dist.step !== undefined) return roundToStep(t, dist.low, dist.high, dist.step);
+    return Math.min(Math.max(t, dist.low), dist.high);
+  }
+  if (dist.log) return Math.min(Math.max(Math.round(Math.exp(t)), dist.low), dist.high);
+  return roundToStep(t, dist.low, dist.high, dist.step);
+}
+
+/** Optuna's RandomSampler: uniform in the transformed space, then rounded back. */
+export function sampleUniform(rng: Rng, dist: Distribution): ParamValue {
+  if (dist.type === 'categorical') return dist.choices[rng.int(dist.choices.length)] ?? null;
+  const [low, high] = transformedBounds(dist);
+  return untransformValue(dist, low + (high - low) * rng.next());
+}
+
+/** Whether a value lies in the distribution (bounds, step grid, choice list). */
+export function containsValue(dist: Distribution, value: ParamValue): boolean {
+  if (dist.type === 'categorical') return toInternal(dist, value) >= 0;
+  if (typeof value !== 'number' || !(value >= dist.low && value <= dist.high)) return false;
+  const step = dist.step;
+  if (step === undefined) return true;
+  const k = (value - dist.low) / step;
+  return Math.abs(k - Math.round(k)) < 1e-8;
+}
+
+/**
+ * Optuna's IntersectionSearchSpace: the parameters every finished trial of `states` has, with the
+ * same distribution. Sorted by name so joint samplers see a stable order.
+ */
+export function intersectionSearchSpace(
+  trials: readonly FrozenTrial[],
+  states: readonly TrialState[],
+): Record<string, Distribution> {
+  let space: Map<string, Distribution> | undefined;
+  for (const t of trials) {
+    if (!states.includes(t.state)) continue;
+    if (space === undefined) {
+      space = new Map(Object.entries(t.distributions));
+      continue;
+    }
+    for (const [name, dist] of space) {
+      const other = t.distributions[name];
+      if (other === undefined || !sameDistribution(dist, other)) space.delete(name);
+    }
+  }
+  const out: Record<string, Distribution> = {};
+  if (space === undefined) return out;
+  for (const name of [...space.keys()].sort()) out[name] = space.get(name) as Distribution;
+  return out;
+}
+
+/**
+ * Optuna's group-decomposed search space: disjoint groups of parameters that always appear
+ * together (for conditional spaces), each sampled jointly on its own.
+ */
+export function groupDecomposedSearchSpace(
+  trials: readonly FrozenTrial[],
+  states: readonly TrialState[],
+): Record<string, Distribution>[] {
+  let groups: Record<string, Distribution>[] = [];
+  for (const t of trials) {
+    if (!states.includes(t.state)) continue;
+    const keys = new Set(Object.keys(t.distributions));
+    const next: Record<string, Distribution>[] = [];
+    for (const group of groups) {
+      const inside: Record<string, Distribution> = {};
+      const outside: Record<string, Distribution> = {};
+      for (const [name, dist] of Object.entries(group)) {
+        if (keys.has(name)) inside[name] = dist;
+        else outside[name] = dist;
+        keys.delete(name);
+      }
+      next.push(inside, outside);
+    }
+    const rest: Record<string, Distribution> = {};
+    for (const name of keys) rest[name] = t.distributions[name] as Distribution;
+    next.push(rest);
+    groups = next.filter((g) => Object.keys(g).length > 0);
+  }
+  return groups;
+}
+
+/** Signs that turn every direction into minimisation. */
+export function directionSigns(directions: readonly StudyDirection[]): number[] {
+  return directions.map((d) => (d === 'minimize' ? 1 : -1));
+}
+
+/** `a` Pareto-dominates `b` (both already as losses to minimise). */
+export function dominatesLoss(a: readonly number[], b: readonly number[]): boolean {
+  let strictly = false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (x > y) return false;
+    if (x < y) strictly = true;
+  }
+  return strictly;
+}
+
+/** Non-domination rank (0 = Pareto front) of every loss vector. */
+export function nonDominationRanks(losses: readonly (readonly number[])[]): number[] {
+  const n = losses.length;
+  const ranks = new Array<number>(n).fill(-1);
+  const dominatedBy = new Array<number>(n).fill(0);
+  const dominates: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const a = losses[i] as number[];
+      const b = losses[j] as number[];
+      if (dominatesLoss(a, b)) {
+        (dominates[i] as number[]).push(j);
+        dominatedBy[j] = (dominatedBy[j] as number) + 1;
+      } else if (dominatesLoss(b, a)) {
+        (dominates[j] as number[]).push(i);
+        dominatedBy[i] = (dominatedBy[i] as number) + 1;
+      }
+    }
+  }
+  let front: number[] = [];
+  for (let i = 0; i < n; i++) if (dominatedBy[i] === 0) front.push(i);
+  let rank = 0;
+  while (front.length > 0) {
+    const next: number[] = [];
+    for (const i of front) {
+      ranks[i] = rank;
+      for (const j of dominates[i] as number[]) {
+        dominatedBy[j] = (dominatedBy[j] as number) - 1;
+        if (dominatedBy[j] === 0) next.push(j);
+      }
+    }
+    front = next;
+    rank++;
+  }
+  return ranks;
+}
+
+/**
+ * Exact hypervolume dominated by `points` (losses) up to `reference`, by slicing along the first
+ * objective (HSO). Exponential only in the number of objectives; fine for the few objectives and
+ * tens of points the samplers need.
+ */
+export function hypervolume(points: readonly (readonly number[])[], reference: readonly number[]) {
+  const inside = points.filter((p) => p.every((v, i) => v < (reference[i] as number)));
+  return hvRecursive(
+    inside.map((p) => [...p]),
+    [...reference],
+  );
+}
+
+function hvRecursive(points: number[][], reference: number[]): number {
+  if (points.length === 0) return 0;
+  const d = reference.length;
+  if (d === 1) return (reference[0] as number) - Math.min(...points.map((p) => p[0] as number));
+  if (d === 2) {
+    const sorted = [...points].sort((a, b) => (a[0] as number) - (b[0] as number));
+    let volume = 0;
+    let bestY = reference[1] as number;
+    for (let i = 0; i < sorted.length; i++) {
+      const p = sorted[i] as number[];
+      const y = p[1] as number;
+      if (y < bestY) {
+        const nextX = (reference[0] as number) - (p[0] as number);
+        volume += nextX * (bestY - y);
+        bestY = y;
+      }
+    }
+    return volume;
+  }
+  const sorted = [...points].sort((a, b) => (a[0] as number) - (b[0] as number));
+  const rest = reference.slice(1);
+  let volume = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const x = (sorted[i] as number[])[0] as number;
+    const nextX =
+      i + 1 < sorted.length ? ((sorted[i + 1] as number[])[0] as number) : (reference[0] as number);
+    if (nextX <= x) continue;
+    const slice = sorted.slice(0, i + 1).map((p) => p.slice(1));
+    volume += (nextX - x) * hvRecursive(slice, rest);
+  }
+  return volume;
+}
+
+/** Optuna's reference point for hypervolume: 10% beyond the worst point, never exactly 0. */
+export function referencePoint(losses: readonly (readonly number[])[]): number[] {
+  const m = (losses[0] as readonly number[]).length;
+  const ref: number[] = [];
+  for (let k = 0; k < m; k++) {
+    let worst = Number.NEGATIVE_INFINITY;
+    for (const l of losses) worst = Math.max(worst, l[k] as number);
+    const r = Math.max(1.1 * worst, 0.9 * worst);
+    ref.push(r === 0 ? 1e-12 : r);
+  }
+  return ref;
+}
+
+/** Standard normal draw (Box–Muller) from a seeded RNG. */
+export function gaussian(rng: Rng): number {
+  let u = rng.next();
+  while (u <= 0) u = rng.next();
+  const v = rng.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Sum of the positive constraint values; `Infinity` when a trial has none recorded. */
+export function violation(constraints: readonly number[] | undefined): number {
+  if (constraints === undefined) return Number.POSITIVE_INFINITY;
+  let sum = 0;
+  for (const c of constraints) {
+    if (Number.isNaN(c)) {
+      throw new HpoError('INVALID_VALUE', 'a constraint value is NaN; return finite numbers');
+    }
+    if (c > 0) sum += c;
+  }
+  return sum;
+}
+
+/** Intermediate values sorted by step, as [step, value] pairs. */
+export function lastIntermediate(trial: FrozenTrial): [number, number] | undefined {
+  let best: [number, number] | undefined;
+  for (const [key, value] of Object.entries(trial.intermediateValues)) {
+    const step = Number(key);
+    if (best === undefined || step > best[0]) best = [step, value];
+  }
+  return best;
+}

@@ -1,0 +1,60 @@
+// Input checks shared by every metric in src/metrics: paired lengths, non-empty inputs and
+// finite numbers, each failing with a ValidateError that names the argument and the fix.
+
+import { ValidateError } from '../errors.js';
+
+/**
+ * Throws `EMPTY_INPUT` when `values` has fewer than `min` items.
+ * @param field Argument name used in the message, e.g. `references`.
+ */
+export function checkNonEmpty(values: ArrayLike<unknown>, field: string, min = 1): void {
+  if (values.length < min) {
+    throw new ValidateError(
+      'EMPTY_INPUT',
+      min === 1
+        ? 'is empty; pass at least one sample'
+        : `has ${values.length} item(s); pass at least ${min}`,
+      { field },
+    );
+  }
+}
+
+/**
+ * Throws `LENGTH_MISMATCH` when the two inputs differ in length, `EMPTY_INPUT` when they are empty.
+ * @param names The two argument names, e.g. `['yTrue', 'yPred']`.
+ */
+export function checkPaired(
+  a: ArrayLike<unknown>,
+  b: ArrayLike<unknown>,
+  names: readonly [string, string],
+): void {
+  if (a.length !== b.length) {
+    throw new ValidateError(
+      'LENGTH_MISMATCH',
+      `has ${b.length} item(s) but ${names[0]} has ${a.length}; pass one per sample`,
+      { field: names[1] },
+    );
+  }
+  checkNonEmpty(a, names[0]);
+}
+
+/** Throws `NOT_FINITE` naming the first entry of `values` that is NaN, ±Infinity or not a number. */
+export function checkFiniteArray(values: ArrayLike<unknown>, field: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ValidateError('NOT_FINITE', `is ${String(v)}; pass a finite number`, {
+        field: `${field}[${i}]`,
+      });
+    }
+  }
+}
+
+/** Throws `INVALID_ARGUMENT` unless `value` is an integer >= `min`. */
+export function checkInteger(value: number, field: string, min = 1): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new ValidateError('INVALID_ARGUMENT', `is ${value}; pass an integer >= ${min}`, {
+      field,
+    });
+  }
+}
