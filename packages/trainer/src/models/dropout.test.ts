@@ -16,15 +16,21 @@ function referenceKeep(seed: bigint, salt: number, ratio: number, n: number): bo
   const hi = floorMod(seed / two32); // BigInt division truncates, like ONNX integer Div
   const k1 = hash32((lo ^ hash32((hi ^ hash32(salt ^ 0x5bd1e995)) >>> 0)) >>> 0);
   const k2 = hash32((k1 ^ hash32(salt ^ 0x27d4eb2f)) >>> 0);
-  const threshold = Math.round(ratio * 2 ** 32);
-  return Array.from({ length: n }, (_, i) => {
+  const threshold = Math.round(ratio * 2 ** 16);
+  const half = Math.ceil(n / 2);
+  const hashes = Array.from({ length: half }, (_, i) => {
     let h = Math.imul((i ^ k1) >>> 0, 0x21f0aaad) >>> 0;
     h = (h ^ k2) >>> 0;
     h = (h ^ (h >>> 15)) >>> 0;
     h = Math.imul(h, 0x735a2d97) >>> 0;
-    h = (h ^ (h >>> 15)) >>> 0;
-    return h >= threshold;
+    return (h ^ (h >>> 15)) >>> 0;
   });
+  // Element i < ⌈n/2⌉ uses the low 16 bits of hash i; element ⌈n/2⌉ + i its high 16 bits.
+  return Array.from({ length: n }, (_, i) =>
+    i < half
+      ? ((hashes[i] as number) & 0xffff) >= threshold
+      : (hashes[i - half] as number) >>> 16 >= threshold,
+  );
 }
 
 function dropoutGraph(ratio: number, dims: Array<number | string>, salt?: number) {
@@ -63,22 +69,26 @@ describe('statelessDropout', () => {
   });
 
   it('computes exactly the mask of the host reference, scaled by 1/(1−p)', async () => {
-    const { graph, y } = dropoutGraph(0.25, [7, 300], 1234);
-    const session = await createSession(graph, { threads: 1 });
-    const x = randomTensor('float32', [7, 300], 3);
-    for (const seed of [0n, 1n, -1n, 2n ** 40n + 3n, -(2n ** 62n)]) {
-      const out = (await session.run({ x, seed: seedTensor(seed) }))[y] as TensorData;
-      const keep = referenceKeep(seed, 1234, 0.25, 2100);
-      const xs = x.data as Float32Array;
-      const ys = out.data as Float32Array;
-      let mismatches = 0;
-      for (let i = 0; i < 2100; i++) {
-        const expected = keep[i] ? Math.fround((xs[i] as number) * Math.fround(1 / 0.75)) : 0;
-        if (ys[i] !== expected) mismatches++;
+    // An even and an odd element count (the last hash's high half then goes unused).
+    for (const cols of [300, 301]) {
+      const n = 7 * cols;
+      const { graph, y } = dropoutGraph(0.25, [7, cols], 1234);
+      const session = await createSession(graph, { threads: 1 });
+      const x = randomTensor('float32', [7, cols], 3);
+      for (const seed of [0n, 1n, -1n, 2n ** 40n + 3n, -(2n ** 62n)]) {
+        const out = (await session.run({ x, seed: seedTensor(seed) }))[y] as TensorData;
+        const keep = referenceKeep(seed, 1234, 0.25, n);
+        const xs = x.data as Float32Array;
+        const ys = out.data as Float32Array;
+        let mismatches = 0;
+        for (let i = 0; i < n; i++) {
+          const expected = keep[i] ? Math.fround((xs[i] as number) * Math.fround(1 / 0.75)) : 0;
+          if (ys[i] !== expected) mismatches++;
+        }
+        expect(mismatches).toBe(0);
       }
-      expect(mismatches).toBe(0);
+      await session.release();
     }
-    await session.release();
   });
 
   it('same seed → same mask in a fresh session; another step seed → another mask', async () => {
@@ -111,9 +121,9 @@ describe('statelessDropout', () => {
       for (let i = 0; i < n; i++) if (out[i] !== 0) kept++;
       // Binomial σ = √(p(1−p)/n) ≤ 7.3e-4; allow 5σ.
       expect(Math.abs(kept / n - (1 - p))).toBeLessThan(0.004);
-      // Elements at typical strides (neighbours, head size, hidden size, powers of two) are
-      // independent: P(both kept) ≈ (1 − p)².
-      for (const lag of [1, 2, 16, 64, 768, 4096]) {
+      // Elements at typical strides (neighbours, head size, hidden size, powers of two, and n/2,
+      // where the two halves of one hash meet) are independent: P(both kept) ≈ (1 − p)².
+      for (const lag of [1, 2, 16, 64, 768, 4096, n / 2]) {
         let both = 0;
         for (let i = lag; i < n; i++) if (out[i] !== 0 && out[i - lag] !== 0) both++;
         expect(Math.abs(both / (n - lag) - (1 - p) ** 2)).toBeLessThan(0.005);
