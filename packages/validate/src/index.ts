@@ -83,7 +83,7 @@ export {
   rootMeanSquaredError,
   spearman,
 } from './metrics/regression.js';
-export type { CorrelationResult, R2Options } from './metrics/regression.js';
+export type { CorrelationResult, R2Options, RegressionOptions } from './metrics/regression.js';
 export {
   evaluateRetrieval,
   hitRate,

@@ -68,6 +68,10 @@ interface Fixture {
     micro: number;
     ovo_macro: number;
     ovo_weighted: number;
+    sampleWeight: number[];
+    weighted_macro: number;
+    weighted_weighted: number;
+    weighted_micro: number;
   }>;
   weighted: Array<{
     case: number;
@@ -92,6 +96,13 @@ interface Fixture {
     hammingLoss: number;
     subsetAccuracy: number;
     samplesRows: number[];
+    weighted: {
+      sampleWeight: number[];
+      hammingLoss: number;
+      subsetAccuracy: number;
+      prf: Array<Omit<PrfRow, 'beta' | 'zeroDivision'>>;
+      [key: string]: unknown;
+    };
     [key: string]: unknown;
   }>;
 }
@@ -315,6 +326,64 @@ describe('sample weights match scikit-learn', () => {
     });
   });
 
+  fixture.multiclassScores.forEach((c, ci) => {
+    it(`multi-class one-vs-rest ROC AUC case ${ci} with weights`, () => {
+      for (const average of ['macro', 'weighted', 'micro'] as const) {
+        close(
+          multiclassRocAucScore(c.yTrue, c.yScore, { average, sampleWeight: c.sampleWeight }),
+          c[`weighted_${average}`],
+        );
+      }
+    });
+  });
+
+  fixture.multilabel.forEach((c, ci) => {
+    it(`multi-label case ${ci} with weights`, () => {
+      const wc = c.weighted;
+      const sampleWeight = wc.sampleWeight;
+      close(hammingLoss(c.yTrue, c.yPred, { sampleWeight }), wc.hammingLoss);
+      close(subsetAccuracy(c.yTrue, c.yPred, { sampleWeight }), wc.subsetAccuracy);
+      for (const row of wc.prf) {
+        if (row.average === 'none') {
+          const got = multilabelPrecisionRecallFscore(c.yTrue, c.yPred, {
+            sampleWeight,
+            average: 'none',
+          });
+          closeAll(got.precision, row.precision);
+          closeAll(got.recall, row.recall);
+          closeAll(got.support, row.support!);
+        } else {
+          const got = multilabelPrecisionRecallFscore(c.yTrue, c.yPred, {
+            sampleWeight,
+            average: row.average as 'micro',
+          });
+          close(got.precision, row.precision[0]!);
+          close(got.recall, row.recall[0]!);
+          close(got.fScore, row.fScore[0]!);
+        }
+      }
+      for (const average of ['micro', 'macro', 'weighted'] as const) {
+        close(
+          multilabelRocAucScore(c.yTrue, c.yScore, { average, sampleWeight }),
+          wc[`rocAuc_${average}`] as number,
+        );
+        close(
+          multilabelAveragePrecision(c.yTrue, c.yScore, { average, sampleWeight }),
+          wc[`ap_${average}`] as number,
+        );
+      }
+      const rows = c.samplesRows;
+      close(
+        multilabelAveragePrecision(
+          rows.map((i) => c.yTrue[i]!),
+          rows.map((i) => c.yScore[i]!),
+          { average: 'samples', sampleWeight: rows.map((i) => sampleWeight[i]!) },
+        ),
+        wc.ap_samples as number,
+      );
+    });
+  });
+
   it('rejects bad weights', () => {
     expect(codeOf(() => accuracy([1, 2], [1, 2], { sampleWeight: [1] }))).toBe('LENGTH_MISMATCH');
     expect(codeOf(() => accuracy([1, 2], [1, 2], { sampleWeight: [1, -1] }))).toBe(
@@ -323,6 +392,18 @@ describe('sample weights match scikit-learn', () => {
     expect(codeOf(() => accuracy([1, 2], [1, 2], { sampleWeight: [0, 0] }))).toBe(
       'INVALID_ARGUMENT',
     );
+    expect(
+      codeOf(() =>
+        multiclassRocAucScore(
+          [0, 1],
+          [
+            [0.4, 0.6],
+            [0.3, 0.7],
+          ],
+          { multiClass: 'ovo', sampleWeight: [1, 1] },
+        ),
+      ),
+    ).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => rocAucScore([0, 1], [0.1, 0.2], { sampleWeight: [1, Number.NaN] }))).toBe(
       'NOT_FINITE',
     );

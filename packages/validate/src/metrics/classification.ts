@@ -3,7 +3,7 @@
 
 import { ValidateError } from '../errors.js';
 import type { ClassScores } from '../types.js';
-import { checkFiniteArray, checkNonEmpty, checkPaired } from './utils.js';
+import { checkFiniteArray, checkNonEmpty, checkPaired, checkSampleWeights } from './utils.js';
 
 /** A class label: all labels of one call are numbers, or all are strings. */
 export type Label = string | number;
@@ -182,38 +182,6 @@ function encode(
   };
 }
 
-/** Checked per-sample weights, or ones when none were given. */
-function weightsFor(weights: readonly number[] | undefined, n: number): Float64Array {
-  if (weights === undefined) return new Float64Array(n).fill(1);
-  if (weights.length !== n) {
-    throw new ValidateError(
-      'LENGTH_MISMATCH',
-      `has ${weights.length} weight(s) but there are ${n} samples; pass one weight per sample`,
-      { field: 'options.sampleWeight' },
-    );
-  }
-  checkFiniteArray(weights, 'options.sampleWeight');
-  let total = 0;
-  weights.forEach((w, i) => {
-    if (w < 0) {
-      throw new ValidateError('INVALID_ARGUMENT', `is ${w}; weights must be >= 0`, {
-        field: `options.sampleWeight[${i}]`,
-      });
-    }
-    total += w;
-  });
-  if (total === 0) {
-    throw new ValidateError(
-      'INVALID_ARGUMENT',
-      'sums to 0; give at least one sample a positive weight',
-      {
-        field: 'options.sampleWeight',
-      },
-    );
-  }
-  return Float64Array.from(weights);
-}
-
 function checkBeta(beta: number): void {
   if (!(beta >= 0)) {
     throw new ValidateError('INVALID_ARGUMENT', `is ${beta}; pass a number >= 0 (or Infinity)`, {
@@ -301,7 +269,7 @@ export function accuracy(
   options: AccuracyOptions = {},
 ): number {
   const { yTrue: t, yPred: p } = encode(yTrue, yPred);
-  const w = weightsFor(options.sampleWeight, t.length);
+  const w = checkSampleWeights(options.sampleWeight, t.length);
   let hits = 0;
   let total = 0;
   for (let i = 0; i < t.length; i++) {
@@ -349,7 +317,7 @@ export function precisionRecallFscore(
   const tp = new Array<number>(k).fill(0);
   const predSum = new Array<number>(k).fill(0);
   const trueSum = new Array<number>(k).fill(0);
-  const w = weightsFor(sampleWeight, enc.yTrue.length);
+  const w = checkSampleWeights(sampleWeight, enc.yTrue.length);
   for (let i = 0; i < enc.yTrue.length; i++) {
     const t = enc.yTrue[i] as number;
     const p = enc.yPred[i] as number;
@@ -550,7 +518,7 @@ export function confusionMatrix(
   }
   const enc = encode(yTrue, yPred, declared);
   const k = enc.labels.length;
-  const w = weightsFor(options.sampleWeight, enc.yTrue.length);
+  const w = checkSampleWeights(options.sampleWeight, enc.yTrue.length);
   const matrix = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   for (let i = 0; i < enc.yTrue.length; i++) matrix[enc.yTrue[i]!]![enc.yPred[i]!]! += w[i]!;
   if (normalize !== undefined) {
@@ -694,7 +662,7 @@ export function rocCurve(
 ): RocCurve {
   const { posLabel = 1, dropIntermediate = true, sampleWeight } = options;
   checkScores(yTrue, yScore);
-  const weights = weightsFor(sampleWeight, yTrue.length);
+  const weights = checkSampleWeights(sampleWeight, yTrue.length);
   return rocFromBinary(binarize(yTrue, posLabel, 'yTrue'), yScore, dropIntermediate, weights);
 }
 
@@ -732,7 +700,7 @@ export function rocAucScore(
   checkScores(yTrue, yScore);
   const classes = uniqueLabels([[yTrue, 'yTrue']]);
   const { posLabel = classes[classes.length - 1]!, sampleWeight } = options;
-  const weights = weightsFor(sampleWeight, yTrue.length);
+  const weights = checkSampleWeights(sampleWeight, yTrue.length);
   return binaryRocAuc(binarize(yTrue, posLabel, 'yTrue'), yScore, 'yTrue', weights);
 }
 
@@ -761,7 +729,7 @@ export function precisionRecallCurve(
 ): PrecisionRecallCurve {
   const { posLabel = 1, sampleWeight } = options;
   checkScores(yTrue, yScore);
-  const weights = weightsFor(sampleWeight, yTrue.length);
+  const weights = checkSampleWeights(sampleWeight, yTrue.length);
   return prFromBinary(binarize(yTrue, posLabel, 'yTrue'), yScore, weights);
 }
 
@@ -785,7 +753,7 @@ export function averagePrecisionScore(
 ): number {
   const { posLabel = 1, sampleWeight } = options;
   checkScores(yTrue, yScore);
-  const weights = weightsFor(sampleWeight, yTrue.length);
+  const weights = checkSampleWeights(sampleWeight, yTrue.length);
   return binaryAveragePrecision(binarize(yTrue, posLabel, 'yTrue'), yScore, weights);
 }
 
@@ -930,7 +898,13 @@ export function multiclassRocAucScore(
   });
   if (multiClass === 'ovo') return ovoRocAuc(codes, yScore, k, average as 'macro' | 'weighted');
   const onehot = Array.from(codes, (c) => Array.from({ length: k }, (_, j) => (j === c ? 1 : 0)));
-  return averageBinary(onehot, yScore, average, binaryRocAuc, weightsFor(sampleWeight, codes.length));
+  return averageBinary(
+    onehot,
+    yScore,
+    average,
+    binaryRocAuc,
+    checkSampleWeights(sampleWeight, codes.length),
+  );
 }
 
 /** scikit-learn's `_average_multiclass_ovo_score`: mean of both directions' AUC per class pair. */
@@ -1039,7 +1013,7 @@ export function multilabelPrecisionRecallFscore(
   yPred: readonly (readonly number[])[],
   options: MultilabelPrecisionRecallFscoreOptions = {},
 ): MultilabelPerClassScores | AveragedScores {
-  const { average = 'macro', beta = 1, zeroDivision = 0 } = options;
+  const { average = 'macro', beta = 1, zeroDivision = 0, sampleWeight } = options;
   checkBeta(beta);
   checkZeroDivision(zeroDivision);
   if (!['micro', 'macro', 'weighted', 'samples', 'none'].includes(average)) {
@@ -1050,6 +1024,7 @@ export function multilabelPrecisionRecallFscore(
     );
   }
   const k = checkIndicatorPair(yTrue, yPred, 'yPred', true);
+  const w = checkSampleWeights(sampleWeight, yTrue.length);
   if (average === 'samples') {
     const per = yTrue.map((row, i) => {
       let tp = 0;
@@ -1063,10 +1038,20 @@ export function multilabelPrecisionRecallFscore(
       });
       return scoresFromCounts([tp], [pred], [truth], 'macro', beta, zeroDivision) as AveragedScores;
     });
+    const rowWeights = Array.from(w);
     return {
-      precision: weightedMean(per.map((s) => s.precision)),
-      recall: weightedMean(per.map((s) => s.recall)),
-      fScore: weightedMean(per.map((s) => s.fScore)),
+      precision: weightedMean(
+        per.map((s) => s.precision),
+        rowWeights,
+      ),
+      recall: weightedMean(
+        per.map((s) => s.recall),
+        rowWeights,
+      ),
+      fScore: weightedMean(
+        per.map((s) => s.fScore),
+        rowWeights,
+      ),
     };
   }
   const tp = new Array<number>(k).fill(0);
@@ -1075,9 +1060,9 @@ export function multilabelPrecisionRecallFscore(
   yTrue.forEach((row, i) => {
     row.forEach((t, j) => {
       const p = yPred[i]![j]!;
-      tp[j]! += t * p;
-      predSum[j]! += p;
-      trueSum[j]! += t;
+      tp[j]! += t * p * w[i]!;
+      predSum[j]! += p * w[i]!;
+      trueSum[j]! += t * w[i]!;
     });
   });
   const scores = scoresFromCounts(tp, predSum, trueSum, average, beta, zeroDivision);
@@ -1091,28 +1076,36 @@ export function multilabelPrecisionRecallFscore(
 export function hammingLoss(
   yTrue: readonly (readonly number[])[],
   yPred: readonly (readonly number[])[],
+  options: SampleWeightOptions = {},
 ): number {
   const k = checkIndicatorPair(yTrue, yPred, 'yPred', true);
+  const w = checkSampleWeights(options.sampleWeight, yTrue.length);
   let wrong = 0;
+  let total = 0;
   yTrue.forEach((row, i) => {
     row.forEach((t, j) => {
-      if (t !== yPred[i]![j]) wrong++;
+      if (t !== yPred[i]![j]) wrong += w[i]!;
     });
+    total += w[i]!;
   });
-  return wrong / (yTrue.length * k);
+  return wrong / (k * total);
 }
 
 /** Fraction of rows predicted exactly, like `accuracy_score` on indicator matrices. */
 export function subsetAccuracy(
   yTrue: readonly (readonly number[])[],
   yPred: readonly (readonly number[])[],
+  options: SampleWeightOptions = {},
 ): number {
   checkIndicatorPair(yTrue, yPred, 'yPred', true);
+  const w = checkSampleWeights(options.sampleWeight, yTrue.length);
   let exact = 0;
+  let total = 0;
   yTrue.forEach((row, i) => {
-    if (row.every((t, j) => t === yPred[i]![j])) exact++;
+    if (row.every((t, j) => t === yPred[i]![j])) exact += w[i]!;
+    total += w[i]!;
   });
-  return exact / yTrue.length;
+  return exact / total;
 }
 
 export interface MultilabelScoreOptions extends SampleWeightOptions {
@@ -1138,10 +1131,11 @@ export function multilabelRocAucScore(
   yScore: readonly (readonly number[])[],
   options: MultilabelScoreOptions = {},
 ): number {
-  const { average = 'macro' } = options;
+  const { average = 'macro', sampleWeight } = options;
   checkMultilabelAverage(average);
   checkIndicatorPair(yTrue, yScore, 'yScore', false);
-  return averageBinary(yTrue, yScore, average, binaryRocAuc);
+  const weights = checkSampleWeights(sampleWeight, yTrue.length);
+  return averageBinary(yTrue, yScore, average, binaryRocAuc, weights);
 }
 
 /** Multi-label average precision like `average_precision_score` on an indicator matrix. */
@@ -1150,10 +1144,15 @@ export function multilabelAveragePrecision(
   yScore: readonly (readonly number[])[],
   options: MultilabelScoreOptions = {},
 ): number {
-  const { average = 'macro' } = options;
+  const { average = 'macro', sampleWeight } = options;
   checkMultilabelAverage(average);
   checkIndicatorPair(yTrue, yScore, 'yScore', false);
-  return averageBinary(yTrue, yScore, average, (positive, score) =>
-    binaryAveragePrecision(positive, score),
+  const weights = checkSampleWeights(sampleWeight, yTrue.length);
+  return averageBinary(
+    yTrue,
+    yScore,
+    average,
+    (positive, score, _field, rowWeights) => binaryAveragePrecision(positive, score, rowWeights),
+    weights,
   );
 }

@@ -114,7 +114,16 @@ describe('entity extraction matches seqeval', () => {
       [0, 'PER', 0, 1],
       [0, 'LOC', 1, 3],
     ]);
-    // Suffix-style tags
+    // Suffix-style tags, strict and lenient
+    expect(
+      asTuples(
+        extractEntities([['PER-B', 'PER-I', 'O', 'LOC-I']], {
+          mode: 'strict',
+          scheme: 'IOB2',
+          suffix: true,
+        }),
+      ),
+    ).toEqual([[0, 'PER', 0, 2]]);
     expect(asTuples(extractEntities([['PER-B', 'PER-I', 'O']], { suffix: true }))).toEqual([
       [0, 'PER', 0, 2],
     ]);

@@ -26,7 +26,19 @@ interface Case {
 }
 const fixture = JSON.parse(
   readFileSync(new URL('./fixtures/regression.json', import.meta.url), 'utf8'),
-) as { cases: Case[]; r2ConstantPerfect: number };
+) as {
+  cases: Case[];
+  r2ConstantPerfect: number;
+  weighted: Array<{
+    yTrue: number[];
+    yPred: number[];
+    sampleWeight: number[];
+    mse: number;
+    rmse: number;
+    mae: number;
+    r2: number;
+  }>;
+};
 
 function close(actual: number, expected: number, rel = 1e-12): void {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.abs(expected) + 1e-300);
@@ -70,6 +82,16 @@ describe('regression metrics', () => {
     });
   });
 
+  fixture.weighted.forEach((c, i) => {
+    it(`weighted case ${i} matches scikit-learn (one weight is 0)`, () => {
+      const options = { sampleWeight: c.sampleWeight };
+      close(meanSquaredError(c.yTrue, c.yPred, options), c.mse);
+      close(rootMeanSquaredError(c.yTrue, c.yPred, options), c.rmse);
+      close(meanAbsoluteError(c.yTrue, c.yPred, options), c.mae);
+      close(r2Score(c.yTrue, c.yPred, options), c.r2);
+    });
+  });
+
   it('handles a constant target like scikit-learn', () => {
     expect(r2Score([2, 2, 2], [2, 2, 2])).toBe(fixture.r2ConstantPerfect);
     expect(r2Score([2, 2, 2], [2, 2, 3])).toBe(0);
@@ -91,6 +113,9 @@ describe('regression metrics', () => {
     expect(codeOf(() => meanAbsoluteError([], []))).toBe('EMPTY_INPUT');
     expect(codeOf(() => r2Score([1], [1]))).toBe('EMPTY_INPUT');
     expect(codeOf(() => meanSquaredError([1, Number.NaN], [1, 2]))).toBe('NOT_FINITE');
+    expect(codeOf(() => meanSquaredError([1, 2], [1, 2], { sampleWeight: [1] }))).toBe(
+      'LENGTH_MISMATCH',
+    );
     expect(codeOf(() => pearson([1, 1, 1], [1, 2, 3]))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => spearman([1, 2], [1, 2]))).toBe('EMPTY_INPUT');
     expect(() => pearson([1, 2, 3], [1, 2, Number.POSITIVE_INFINITY])).toThrow(/y\[2\]/);

@@ -3,7 +3,7 @@
 
 import studentT from '@stdlib/stats-base-dists-t';
 import { ValidateError } from '../errors.js';
-import { checkFiniteArray, checkNonEmpty, checkPaired } from './utils.js';
+import { checkFiniteArray, checkNonEmpty, checkPaired, checkSampleWeights } from './utils.js';
 
 /** A correlation coefficient and its two-sided p-value (null hypothesis: no correlation). */
 export interface CorrelationResult {
@@ -27,28 +27,53 @@ function mean(values: readonly number[]): number {
   return sum / values.length;
 }
 
-/** Mean of squared errors. */
-export function meanSquaredError(yTrue: readonly number[], yPred: readonly number[]): number {
-  checkRegression(yTrue, yPred);
+export interface RegressionOptions {
+  /** Weight of each sample (finite, >= 0, one per sample), as scikit-learn's `sample_weight`. @default 1 for every sample */
+  sampleWeight?: readonly number[];
+}
+
+function weightedAverage(values: (i: number) => number, weights: Float64Array): number {
   let sum = 0;
-  for (let i = 0; i < yTrue.length; i++) sum += (yTrue[i]! - yPred[i]!) ** 2;
-  return sum / yTrue.length;
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) {
+    sum += values(i) * weights[i]!;
+    total += weights[i]!;
+  }
+  return sum / total;
+}
+
+/** Mean of squared errors (weighted by `options.sampleWeight`). */
+export function meanSquaredError(
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  options: RegressionOptions = {},
+): number {
+  checkRegression(yTrue, yPred);
+  const w = checkSampleWeights(options.sampleWeight, yTrue.length);
+  return weightedAverage((i) => (yTrue[i]! - yPred[i]!) ** 2, w);
 }
 
 /** Square root of the mean squared error. */
-export function rootMeanSquaredError(yTrue: readonly number[], yPred: readonly number[]): number {
-  return Math.sqrt(meanSquaredError(yTrue, yPred));
+export function rootMeanSquaredError(
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  options: RegressionOptions = {},
+): number {
+  return Math.sqrt(meanSquaredError(yTrue, yPred, options));
 }
 
-/** Mean of absolute errors. */
-export function meanAbsoluteError(yTrue: readonly number[], yPred: readonly number[]): number {
+/** Mean of absolute errors (weighted by `options.sampleWeight`). */
+export function meanAbsoluteError(
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  options: RegressionOptions = {},
+): number {
   checkRegression(yTrue, yPred);
-  let sum = 0;
-  for (let i = 0; i < yTrue.length; i++) sum += Math.abs(yTrue[i]! - yPred[i]!);
-  return sum / yTrue.length;
+  const w = checkSampleWeights(options.sampleWeight, yTrue.length);
+  return weightedAverage((i) => Math.abs(yTrue[i]! - yPred[i]!), w);
 }
 
-export interface R2Options {
+export interface R2Options extends RegressionOptions {
   /**
    * For a constant `yTrue`, return 1 (perfect prediction) or 0 (otherwise) instead of NaN or
    * -Infinity, as scikit-learn's `force_finite`.
@@ -63,15 +88,16 @@ export function r2Score(
   yPred: readonly number[],
   options: R2Options = {},
 ): number {
-  const { forceFinite = true } = options;
+  const { forceFinite = true, sampleWeight } = options;
   checkRegression(yTrue, yPred);
   checkNonEmpty(yTrue, 'yTrue', 2);
-  const m = mean(yTrue);
+  const w = checkSampleWeights(sampleWeight, yTrue.length);
+  const m = weightedAverage((i) => yTrue[i]!, w);
   let residual = 0;
   let total = 0;
   for (let i = 0; i < yTrue.length; i++) {
-    residual += (yTrue[i]! - yPred[i]!) ** 2;
-    total += (yTrue[i]! - m) ** 2;
+    residual += w[i]! * (yTrue[i]! - yPred[i]!) ** 2;
+    total += w[i]! * (yTrue[i]! - m) ** 2;
   }
   if (total === 0) {
     if (forceFinite) return residual === 0 ? 1 : 0;

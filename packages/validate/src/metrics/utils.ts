@@ -58,3 +58,41 @@ export function checkInteger(value: number, field: string, min = 1): void {
     });
   }
 }
+
+/**
+ * Per-sample weights as scikit-learn's `sample_weight`: one finite weight >= 0 per sample, not
+ * all zero. Returns ones when `weights` is undefined.
+ */
+export function checkSampleWeights(
+  weights: readonly number[] | undefined,
+  n: number,
+): Float64Array {
+  if (weights === undefined) return new Float64Array(n).fill(1);
+  if (weights.length !== n) {
+    throw new ValidateError(
+      'LENGTH_MISMATCH',
+      `has ${weights.length} weight(s) but there are ${n} samples; pass one weight per sample`,
+      { field: 'options.sampleWeight' },
+    );
+  }
+  checkFiniteArray(weights, 'options.sampleWeight');
+  let total = 0;
+  weights.forEach((w, i) => {
+    if (w < 0) {
+      throw new ValidateError('INVALID_ARGUMENT', `is ${w}; weights must be >= 0`, {
+        field: `options.sampleWeight[${i}]`,
+      });
+    }
+    total += w;
+  });
+  if (total === 0) {
+    throw new ValidateError(
+      'INVALID_ARGUMENT',
+      'sums to 0; give at least one sample a positive weight',
+      {
+        field: 'options.sampleWeight',
+      },
+    );
+  }
+  return Float64Array.from(weights);
+}

@@ -1,8 +1,8 @@
 // Finds the Chromium the HTML-report browser test drives, installing Debian's package when running
 // as root (as CI does). Meant for vitest's globalSetup; the browser test itself fails with the
 // install hint when Chromium is still missing.
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { installDebianPackage } from '@ft/test-utils';
 
 /** Where Debian's `chromium` package puts the browser. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -17,14 +17,10 @@ export function ensureChromium(): string | undefined {
   if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
   try {
-    execFileSync('apt-get', ['update'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
+    installDebianPackage('chromium');
   } catch (error) {
     // Reported, not thrown: the browser test names the fix, and other packages' tests still run.
-    console.warn(`[@ft/validate] installing chromium failed: ${(error as Error).message}`);
+    console.warn(`[@ft/validate] ${(error as Error).message}`);
   }
   return existsSync(CHROMIUM_PATH) ? CHROMIUM_PATH : undefined;
 }

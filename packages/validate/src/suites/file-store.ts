@@ -159,48 +159,59 @@ export function createFileSuiteStore(options: FileSuiteStoreOptions): SuiteStore
       return examples;
     },
 
-    async saveBaseline(baseline) {
+    async saveBaseline(baseline, saveOptions = {}) {
+      const { merge = false } = saveOptions;
       checkName(baseline.suite, 'baseline.suite');
       checkVersion(baseline.modelVersion, 'baseline.modelVersion');
-      const header = {
-        type: 'baseline' as const,
-        suite: baseline.suite,
-        modelVersion: baseline.modelVersion,
-        createdAt: baseline.createdAt,
-        sets: Object.fromEntries(
-          Object.entries(baseline.sets).map(([set, b]) => [
-            checkName(set, 'baseline.sets'),
-            {
-              kind: b.kind,
-              examplesSha256: b.examplesSha256,
-              higherIsBetter: b.higherIsBetter,
-              aggregate: b.aggregate,
-            },
-          ]),
-        ),
-      };
-      const rows: unknown[] = [header];
       for (const [set, b] of Object.entries(baseline.sets)) {
+        checkName(set, 'baseline.sets');
         for (const [id, scores] of Object.entries(b.scores)) {
           for (const [metric, value] of Object.entries(scores)) {
             if (!Number.isFinite(value)) {
               throw new ValidateError(
                 'NOT_FINITE',
                 `score is ${value}; baselines hold finite scores only`,
-                {
-                  field: `baseline.sets.${set}.scores[${JSON.stringify(id)}].${metric}`,
-                },
+                { field: `baseline.sets.${set}.scores[${JSON.stringify(id)}].${metric}` },
               );
             }
           }
-          rows.push({ set, id, scores });
         }
       }
       await locked(baseline.suite, async () => {
         await ioStep(suiteDir(baseline.suite), () =>
           mkdir(join(suiteDir(baseline.suite), 'baselines'), { recursive: true }),
         );
-        await writeJsonLines(baselinePath(baseline.suite, baseline.modelVersion), rows);
+        const path = baselinePath(baseline.suite, baseline.modelVersion);
+        // Merging under the same lock as the write: two runs saving different sets of one version
+        // must not drop each other's sets.
+        const previous =
+          merge && (await readOptional(path)) !== undefined
+            ? await store.loadBaseline(baseline.suite, baseline.modelVersion)
+            : undefined;
+        const sets = { ...previous?.sets, ...baseline.sets };
+        const rows: unknown[] = [
+          {
+            type: 'baseline',
+            suite: baseline.suite,
+            modelVersion: baseline.modelVersion,
+            createdAt: baseline.createdAt,
+            sets: Object.fromEntries(
+              Object.entries(sets).map(([set, b]) => [
+                set,
+                {
+                  kind: b.kind,
+                  examplesSha256: b.examplesSha256,
+                  higherIsBetter: b.higherIsBetter,
+                  aggregate: b.aggregate,
+                },
+              ]),
+            ),
+          },
+        ];
+        for (const [set, b] of Object.entries(sets)) {
+          for (const [id, scores] of Object.entries(b.scores)) rows.push({ set, id, scores });
+        }
+        await writeJsonLines(path, rows);
       });
     },
 
@@ -244,7 +255,7 @@ export function createFileSuiteStore(options: FileSuiteStoreOptions): SuiteStore
         if (target === undefined) {
           throw new ValidateError(
             'INVALID_CONFIG',
-            `line ${line} scores set ${JSON.stringify(sample.set)}, which the header does not list; save the baseline again`,
+            `scores set ${JSON.stringify(sample.set)}, which the header on line ${firstLine + 1} does not list; save the baseline again`,
             { path, field: `line ${line}` },
           );
         }

@@ -77,7 +77,7 @@ export function parseJsonLines<T>(
     } catch (error) {
       throw new ValidateError(
         'INVALID_CONFIG',
-        `line ${i + 1} is not valid JSON (${(error as Error).message}); fix or remove that line of the ${what}`,
+        `not valid JSON (${(error as Error).message}); fix or remove this line of the ${what}`,
         { path, field: `line ${i + 1}`, cause: error },
       );
     }
@@ -86,7 +86,7 @@ export function parseJsonLines<T>(
       const issue = parsed.error.issues[0];
       throw new ValidateError(
         'INVALID_CONFIG',
-        `line ${i + 1} is not a valid ${what} entry (${issue ? describeIssue(issue) : 'schema mismatch'}); fix or remove that line`,
+        `not a valid ${what} entry (${issue ? describeIssue(issue) : 'schema mismatch'}); fix or remove this line`,
         { path, field: `line ${i + 1}`, cause: parsed.error },
       );
     }

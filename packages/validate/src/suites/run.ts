@@ -21,32 +21,33 @@ import type {
 } from './types.js';
 
 /** Thresholds each kind gets unless a set overrides them. */
-export const DEFAULT_THRESHOLDS: Readonly<Record<TestSetKind, Readonly<ResolvedThresholds>>> = {
-  critical: {
-    maxAggregateDrop: 0,
-    maxDegradedShare: 0,
-    sampleTolerance: 0,
-    requireSignificance: false,
-    alpha: 0.05,
-    test: 'paired-t',
-  },
-  benchmark: {
-    maxAggregateDrop: 0.01,
-    maxDegradedShare: null,
-    sampleTolerance: 0,
-    requireSignificance: true,
-    alpha: 0.05,
-    test: 'paired-t',
-  },
-  'edge-case': {
-    maxAggregateDrop: null,
-    maxDegradedShare: 0.1,
-    sampleTolerance: 0,
-    requireSignificance: false,
-    alpha: 0.05,
-    test: 'paired-t',
-  },
-};
+export const DEFAULT_THRESHOLDS: Readonly<Record<TestSetKind, Readonly<ResolvedThresholds>>> =
+  Object.freeze({
+    critical: {
+      maxAggregateDrop: 0,
+      maxDegradedShare: 0,
+      sampleTolerance: 0,
+      requireSignificance: false,
+      alpha: 0.05,
+      test: 'paired-t',
+    },
+    benchmark: {
+      maxAggregateDrop: 0.01,
+      maxDegradedShare: null,
+      sampleTolerance: 0,
+      requireSignificance: true,
+      alpha: 0.05,
+      test: 'paired-t',
+    },
+    'edge-case': {
+      maxAggregateDrop: null,
+      maxDegradedShare: 0.1,
+      sampleTolerance: 0,
+      requireSignificance: false,
+      alpha: 0.05,
+      test: 'paired-t',
+    },
+  });
 
 /** The kind's defaults with the set's overrides applied. */
 export function resolveThresholds(
@@ -161,17 +162,13 @@ export async function runSuite<I = unknown, O = unknown, E = unknown>(
   };
 
   if (saveBaseline) {
-    // Sets not run this time keep their scores from an earlier baseline of the same version.
-    const previous = (await store.listBaselines(suite)).includes(modelVersion)
-      ? await store.loadBaseline(suite, modelVersion)
-      : undefined;
-    await store.saveBaseline({
-      suite,
-      modelVersion,
-      createdAt: finishedAt,
-      sets: {
-        ...previous?.sets,
-        ...Object.fromEntries(
+    // Merged: sets not run this time keep their scores from an earlier baseline of this version.
+    await store.saveBaseline(
+      {
+        suite,
+        modelVersion,
+        createdAt: finishedAt,
+        sets: Object.fromEntries(
           results.map((r) => [
             r.set,
             {
@@ -184,7 +181,8 @@ export async function runSuite<I = unknown, O = unknown, E = unknown>(
           ]),
         ),
       },
-    });
+      { merge: true },
+    );
   }
   if (record) {
     const appended = await store.appendRun({

@@ -193,7 +193,7 @@ describe('file suite store', () => {
     const e1 = await expectError(
       store.loadExamples('s', 'a'),
       'INVALID_CONFIG',
-      /line 2 is not valid JSON/,
+      /a\.jsonl line 2: not valid JSON/,
     );
     expect(e1.path).toBe(setFile);
     expect(e1.message).toContain(setFile);
@@ -202,24 +202,17 @@ describe('file suite store', () => {
     await expectError(
       store.loadExamples('s', 'a'),
       'INVALID_CONFIG',
-      /line 2 is not a valid test example entry \(field expected: expected is missing\)/,
+      /a\.jsonl line 2: not a valid test example entry \(field expected: expected is missing\)/,
     );
 
     const history = join(dir, 's', 'history.jsonl');
-    await runSuite(store, 's', {
-      modelVersion: 'v1',
-      predict: model([]),
-      score: exact,
-      sets: [],
-      now,
-    }).catch(() => undefined);
     await writeFile(setFile, lines.join('\n'));
     await runSuite(store, 's', { modelVersion: 'v1', predict: model([]), score: exact, now });
     await writeFile(history, `${await readFile(history, 'utf8')}{"run":2,"suite":"s"}\n`);
     const e3 = await expectError(
       store.readHistory('s'),
       'INVALID_CONFIG',
-      /line 2 is not a valid run history entry \(field modelVersion/,
+      /history\.jsonl line 2: not a valid run history entry \(field modelVersion/,
     );
     expect(e3.path).toBe(history);
 
@@ -240,7 +233,7 @@ describe('file suite store', () => {
     await expectError(
       store.loadBaseline('s', 'v/1'),
       'INVALID_CONFIG',
-      /line 4 is not a valid baseline sample entry \(field scores\.score/,
+      /v%2F1\.jsonl line 4: not a valid baseline sample entry \(field scores\.score/,
     );
     await expectError(
       store.loadBaseline('s', 'v9'),
@@ -498,10 +491,41 @@ describe('runSuite', () => {
     );
     await expectError(runSuite(store, 'nosuite', opts), 'NOT_FOUND', /no test sets/);
     await expectError(
+      runSuite(store, 'intents', { ...opts, sets: [] }),
+      'EMPTY_INPUT',
+      /options\.sets/,
+    );
+    await expectError(
       runSuite(store, 'intents', { ...opts, baselineVersion: 'v1', score: () => ({ other: 1 }) }),
       'INVALID_ARGUMENT',
       /returned metrics \[other\] but baseline v1 stored \[score\]/,
     );
+  });
+});
+
+describe('saving baselines', () => {
+  it('merges the sets of one version saved by separate runs', async () => {
+    const { store } = await freshStore();
+    await store.registerTestSet('m', { name: 'a', kind: 'critical', examples: examples('a', 2) });
+    await store.registerTestSet('m', { name: 'b', kind: 'edge-case', examples: examples('b', 2) });
+    const run = (sets: string[], wrong: string[]) =>
+      runSuite(store, 'm', {
+        modelVersion: 'v1',
+        predict: model(wrong),
+        score: exact,
+        sets,
+        saveBaseline: true,
+        record: false,
+        now,
+      });
+    await run(['a'], []);
+    await run(['b'], ['b2']);
+    await run(['a'], ['a1']);
+    const baseline = await store.loadBaseline('m', 'v1');
+    expect(baseline.sets.a?.scores).toEqual({ a1: { score: 0 }, a2: { score: 1 } });
+    expect(baseline.sets.b?.scores).toEqual({ b1: { score: 1 }, b2: { score: 0 } });
+    expect(baseline.sets.b?.kind).toBe('edge-case');
+    expect(await store.readHistory('m')).toEqual([]);
   });
 });
 

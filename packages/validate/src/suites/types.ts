@@ -185,8 +185,11 @@ export interface SuiteStore {
   /** The suite's sets in registration order; NOT_FOUND when the suite has none. */
   listTestSets(suite: string): Promise<TestSetInfo[]>;
   loadExamples(suite: string, set: string): Promise<TestExample[]>;
-  /** Stores (or replaces) the baseline of `baseline.modelVersion`. */
-  saveBaseline(baseline: SuiteBaseline): Promise<void>;
+  /**
+   * Stores the baseline of `baseline.modelVersion`, replacing the stored one, or with
+   * `merge: true` replacing only the sets it holds and keeping the stored baseline's other sets.
+   */
+  saveBaseline(baseline: SuiteBaseline, options?: { merge?: boolean }): Promise<void>;
   /** NOT_FOUND when there is none for that version. */
   loadBaseline(suite: string, modelVersion: string): Promise<SuiteBaseline>;
   listBaselines(suite: string): Promise<string[]>;
