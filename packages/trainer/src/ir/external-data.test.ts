@@ -71,6 +71,17 @@ function expectSameGraph(actual: Graph, expected: Graph): void {
 }
 
 describe('saveOnnxFile / loadOnnxFile with external data', () => {
+  it('creates the model folder when it does not exist yet (e.g. out/onnx/)', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'out', 'onnx', 'model.onnx');
+    const result = await saveOnnxFile(largeModel(), path);
+    expect(result.externalDataPath).toBe(join(dir, 'out', 'onnx', 'model.onnx.data'));
+    expect((await readdir(join(dir, 'out', 'onnx'))).sort()).toEqual([
+      'model.onnx',
+      'model.onnx.data',
+    ]);
+  });
+
   it('stores large initializers in an aligned side file and loads them back exactly', async () => {
     const dir = await tempDir();
     const graph = largeModel();

@@ -1,7 +1,7 @@
 // ONNX external data: large initializers kept in a side file next to the model (ONNX's
 // `location/offset/length` scheme), read back safely and written atomically with the model.
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '@ft/data';
 import { TrainerError } from '../errors.js';
@@ -229,6 +229,8 @@ export async function saveOnnxFile(
   }
   const dataPath = chunks.length > 0 ? join(folder, externalDataFile) : undefined;
   try {
+    // Model folders like `out/onnx/` usually do not exist yet.
+    await mkdir(dirname(dataPath ?? resolve(path)), { recursive: true });
     if (dataPath) {
       await writeFileAtomic(dataPath, async (temp) => {
         const handle = await open(temp, 'w');
