@@ -171,3 +171,120 @@ export { buildMlp } from './models/mlp.js';
 export type { MlpOptions } from './models/mlp.js';
 export { setParameters as setModelParameters } from './models/utils.js';
 export type { Activation, ModelBuildOptions, ModelDType, ModelGraph } from './models/utils.js';
+
+// LoRA and QLoRA adapters (PEFT layout)
+export {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  PEFT_KEY_PREFIX,
+  loadAdapter,
+  readAdapterConfig,
+  saveAdapter,
+} from './lora/adapter-io.js';
+export type { AdapterConfig, LoadAdapterOptions, SaveAdapterOptions } from './lora/adapter-io.js';
+export {
+  LORA_A_SUFFIX,
+  LORA_B_SUFFIX,
+  applyLora,
+  describePattern,
+  matchesModule,
+} from './lora/apply.js';
+export type {
+  LoraModel,
+  LoraModule,
+  LoraOptions,
+  ModulePattern,
+  ResolvedLoraOptions,
+} from './lora/apply.js';
+export { mergeLora } from './lora/merge.js';
+export type { MergeLoraOptions, MergedLora } from './lora/merge.js';
+export { quantizationMemory, quantizeFrozenWeights } from './lora/quantize.js';
+export type { QuantizeOptions, QuantizedGraph, QuantizedWeight } from './lora/quantize.js';
+
+// Pretrained Hugging Face checkpoints
+export { buildPretrainedGraph } from './pretrained/build.js';
+export type { PretrainedBuildOptions, PretrainedHead } from './pretrained/build.js';
+export { readCheckpoint } from './pretrained/checkpoint.js';
+export type { CheckpointTensors } from './pretrained/checkpoint.js';
+export {
+  PRETRAINED_ARCHITECTURES,
+  parsePretrainedConfig,
+  readPretrainedConfig,
+} from './pretrained/config.js';
+export type { PretrainedArchitecture, PretrainedConfig } from './pretrained/config.js';
+export { loadPretrained } from './pretrained/load-pretrained.js';
+export type { LoadPretrainedOptions, PretrainedModel } from './pretrained/load-pretrained.js';
+export { resizeTokenEmbeddings } from './pretrained/resize-embeddings.js';
+export type { ResizeTokenEmbeddingsOptions } from './pretrained/resize-embeddings.js';
+
+// Foreign ONNX models (e.g. Optimum exports)
+export { FOREIGN_MIN_OPSET, prepareForeignModel } from './foreign/prepare-foreign-model.js';
+export type {
+  ForeignLossOptions,
+  ForeignModel,
+  PrepareForeignModelOptions,
+} from './foreign/prepare-foreign-model.js';
+
+// Causal-LM fine-tuning and generation with a KV cache
+export { addCausalLmLoss } from './generation/causal-lm-loss.js';
+export type { CausalLmLossOptions } from './generation/causal-lm-loss.js';
+export { createGenerator } from './generation/generate.js';
+export type {
+  GenerateOptions,
+  GenerateResult,
+  Generator,
+  GeneratorOptions,
+} from './generation/generate.js';
+export { buildGpt2Decoder, cacheNames } from './generation/gpt2-decoder.js';
+export type { Gpt2Decoder, Gpt2DecoderOptions } from './generation/gpt2-decoder.js';
+export { perplexity } from './generation/perplexity.js';
+export type { PerplexityOptions, PerplexityResult } from './generation/perplexity.js';
+export {
+  checkSamplingOptions,
+  processLogits,
+  sampleIndex,
+  selectToken,
+  topKFilter,
+  topPFilter,
+} from './generation/sampling.js';
+export type { SamplingOptions } from './generation/sampling.js';
+export {
+  buildSftBatch,
+  createSftBatchSource,
+  packSftExamples,
+  sftFeeds,
+} from './generation/sft-batch.js';
+export type { PackedSft, SftBatchOptions, SftExample, SftSegment } from './generation/sft-batch.js';
+
+// Sentence embeddings
+export {
+  averageRanks,
+  cosineSimilarities,
+  pearsonCorrelation,
+  spearmanCorrelation,
+} from './embeddings/correlation.js';
+export { cosentLoss } from './embeddings/cosent.js';
+export type { CosentOptions, ScoredPairInputs } from './embeddings/cosent.js';
+export { cosineSimilarityLoss } from './embeddings/cosine-similarity-loss.js';
+export type { CosineSimilarityLossOptions } from './embeddings/cosine-similarity-loss.js';
+export { SENTENCE_EMBEDDING, buildEmbeddingModel } from './embeddings/model.js';
+export type { EmbeddingModelOptions } from './embeddings/model.js';
+export { multipleNegativesRankingLoss } from './embeddings/multiple-negatives-ranking.js';
+export type {
+  AnchorPositiveInputs,
+  MultipleNegativesRankingOptions,
+} from './embeddings/multiple-negatives-ranking.js';
+export {
+  cosineMatrix,
+  l2Normalize,
+  pairwiseCosine,
+  splitStacked,
+} from './embeddings/similarity.js';
+
+// Class imbalance
+export { classCounts, classWeights } from './imbalance/class-weights.js';
+export type {
+  ClassLabels,
+  ClassWeightMethod,
+  ClassWeightsOptions,
+} from './imbalance/class-weights.js';
