@@ -102,6 +102,13 @@ export interface StepDefinition<S extends z.ZodType = z.ZodType> {
   version: string;
   /** Validates `params` and fills defaults; errors are reported with the YAML path and line. */
   params: S;
+  /**
+   * Whether a rerun may restore this step's outputs from the cache instead of running it. Steps
+   * whose effect lies outside their folder (registering, deploying) say `false` and are
+   * idempotent instead, so a cached rerun still finds the model registered and deployed.
+   * @default true
+   */
+  cache?: boolean;
   run(context: StepContext<z.infer<S>>): Promise<StepOutput>;
 }
 
