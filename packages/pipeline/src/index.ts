@@ -52,6 +52,29 @@ export type { StepTestContext, StepTestContextOptions } from './steps/testing.js
 export { defineStep, parseStepParams } from './steps/utils.js';
 
 // Feedback-driven retraining (src/retrain)
+export { createRetrainLoop } from './retrain/loop.js';
+export type {
+  RetrainLoop,
+  RetrainLoopOptions,
+  RetrainMonitorOptions,
+  RetrainTickResult,
+} from './retrain/loop.js';
+export { evaluateTriggers, parseTriggerPolicies, triggerPolicySchema } from './retrain/policies.js';
+export type {
+  EvaluateTriggersOptions,
+  TriggerDecision,
+  TriggerPolicy,
+  TriggerPolicyInput,
+  TriggerState,
+} from './retrain/policies.js';
+export { readRetrainState, retrainStatePath, writeRetrainState } from './retrain/state.js';
+export type { MonitoringState, RetrainHistoryEntry, RetrainState } from './retrain/state.js';
+export {
+  APPROVAL_REQUEST_FILE,
+  approvalStep,
+  productionModelStep,
+  retrainSteps,
+} from './retrain/steps.js';
 
 // Jobs, HTTP server and CLI (src/jobs, src/server, src/cli)
 export { createJobStore, FINAL_JOB_STATUSES, newJobId } from './jobs/store.js';

@@ -12,13 +12,16 @@ import {
   crossEntropyLoss,
   exportInferenceModel,
   meanMetrics,
+  readSafetensors,
+  setModelParameters,
+  type TensorData,
   train,
 } from '@ft/trainer';
 import { z } from 'zod';
 import { PipelineError } from '../errors.js';
 import type { EventBody, Json } from '../types.js';
 import type { EncodedSplit, ModelFolderConfig } from './model-io.js';
-import { argmax, modelFeeds, readEncodedSplit } from './model-io.js';
+import { argmax, modelFeeds, readEncodedSplit, readModelConfig } from './model-io.js';
 import { defineStep, findInput, outputFile, toJson, writeJson } from './utils.js';
 
 const bertModel = z.strictObject({
@@ -83,6 +86,12 @@ export const trainParams = z
     logEvery: z.number().int().min(1).default(10),
     /** ONNX Runtime threads. @default 1 */
     threads: z.number().int().min(0).default(1),
+    /**
+     * A model folder written by this step (e.g. the deployed production model) whose weights
+     * training starts from, relative to the pipeline file; same architecture, vocabulary and
+     * labels (tokenize with its tokenizer). @default random initialisation
+     */
+    initFrom: z.string().min(1).optional(),
   })
   .refine((p) => p.model.type !== 'bert' || p.model.hidden % p.model.heads === 0, {
     message: 'model.hidden must be a multiple of model.heads',
@@ -174,6 +183,8 @@ export interface TrainClassifierOptions {
   signal: AbortSignal;
   stepId: string;
   emit?: (event: EventBody) => void;
+  /** Weights to start from instead of the seeded random initialisation (see `initFrom`). */
+  initWeights?: Record<string, TensorData>;
   /** Awaited after each evaluation (hpo reports to its pruner here); a throw stops training. */
   onEval?: (trainingStep: number, metrics: Record<string, number>) => Promise<void>;
 }
@@ -191,6 +202,18 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
     emit,
   } = options;
   const models = buildModels(p, vocabSize, labels.length, trainSplit.seqLength);
+  if (options.initWeights !== undefined) {
+    try {
+      setModelParameters(models.train, options.initWeights);
+      setModelParameters(models.eval, options.initWeights);
+    } catch (cause) {
+      throw new PipelineError(
+        'INVALID_CONFIG',
+        `the initFrom weights do not fit this model (${(cause as Error).message}); use the same model settings and tokenizer as the model they come from`,
+        { field: 'params.initFrom', cause },
+      );
+    }
+  }
   const config: ModelFolderConfig = {
     architecture: p.model.type,
     labels,
@@ -342,6 +365,37 @@ export async function readTokenizeOutputs(
   };
 }
 
+/** The weights of a model folder to fine-tune, after checking its architecture and labels. */
+async function readInitWeights(
+  dir: string,
+  p: TrainParams,
+  labels: readonly string[],
+): Promise<Record<string, TensorData>> {
+  const config = await readModelConfig(dir);
+  if (config.architecture !== p.model.type) {
+    throw new PipelineError(
+      'INVALID_CONFIG',
+      `initFrom holds a ${config.architecture} model but model.type is ${p.model.type}; use the same architecture`,
+      { field: 'params.initFrom', path: dir },
+    );
+  }
+  if (config.labels.join('\n') !== labels.join('\n')) {
+    throw new PipelineError(
+      'INVALID_CONFIG',
+      `initFrom was trained on labels [${config.labels.join(', ')}] but the data has [${labels.join(', ')}]; set the tokenize step's labels to the model's`,
+      { field: 'params.initFrom', path: dir },
+    );
+  }
+  const { tensors } = await readSafetensors(join(dir, 'model.safetensors')).catch((cause) => {
+    throw new PipelineError(
+      'INVALID_CONFIG',
+      `cannot read model.safetensors (${(cause as Error).message}); initFrom must name a model folder the train step wrote`,
+      { field: 'params.initFrom', path: dir, cause },
+    );
+  });
+  return Object.fromEntries(tensors);
+}
+
 export const trainStep = defineStep({
   type: 'train',
   description: 'Train a small BERT-style or MLP text classifier and export it to ONNX',
@@ -350,7 +404,13 @@ export const trainStep = defineStep({
   async run(ctx) {
     const p = ctx.params;
     const data = await readTokenizeOutputs(ctx, p.from);
+    const initWeights =
+      p.initFrom === undefined
+        ? undefined
+        : await readInitWeights(resolve(ctx.baseDir, p.initFrom), p, data.labels);
+    if (p.initFrom !== undefined) ctx.log(`starting from the weights in ${p.initFrom}`);
     const trained = await trainClassifier({
+      ...(initWeights !== undefined ? { initWeights } : {}),
       params: p,
       train: data.train,
       validation: data.validation,

@@ -115,7 +115,11 @@ describe('validate against references', () => {
     expect(version.version).toBe(1);
     expect(version.metrics).toEqual({ accuracy: 0.55 });
     expect(version.params).toEqual({ lr: 0.01 });
-    expect(version.tags).toEqual({ team: 'nlp' });
+    // Plus the content hash that makes reruns of the register step idempotent.
+    expect(version.tags).toEqual({
+      team: 'nlp',
+      'ft-content': expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(version.lineage).toEqual({ runId: 'test-run', datasetFingerprint: 'abc123' });
     expect(version.files.map((f) => f.path)).toEqual([
       'config.json',
