@@ -18,7 +18,7 @@ export interface ScoredPairInputs {
 export interface CosentOptions {
   /** Multiplies the cosine similarities (sentence-transformers' `scale`, an inverse temperature). @default 20 */
   scale?: number;
-  /** Name of the loss value; generated when omitted. */
+  /** Name of the loss value. @default a generated unique name */
   name?: string;
 }
 

@@ -7,7 +7,7 @@ import type { ScoredPairInputs } from './cosent.js';
 import { pairwiseCosine } from './similarity.js';
 
 export interface CosineSimilarityLossOptions {
-  /** Name of the loss value; generated when omitted. */
+  /** Name of the loss value. @default a generated unique name */
   name?: string;
 }
 

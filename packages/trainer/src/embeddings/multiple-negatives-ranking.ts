@@ -18,7 +18,7 @@ export interface AnchorPositiveInputs {
 export interface MultipleNegativesRankingOptions {
   /** Multiplies the cosine similarities before the softmax (inverse temperature). @default 20 */
   scale?: number;
-  /** Name of the loss value; generated when omitted. */
+  /** Name of the loss value. @default a generated unique name */
   name?: string;
 }
 

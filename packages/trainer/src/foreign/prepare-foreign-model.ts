@@ -1,6 +1,5 @@
 // prepareForeignModel: an ONNX forward graph exported elsewhere (Hugging Face Optimum, torch.onnx)
 // made trainable: trainable initializers picked by pattern, a loss attached to a named output.
-
 import { buildGradients } from '../autodiff/engine.js';
 import { TrainerError } from '../errors.js';
 import { createGraphBuilder } from '../ir/builder.js';
@@ -36,6 +35,7 @@ export interface PrepareForeignModelOptions {
    * All other float initializers stay frozen (initializers ONNX Runtime can fold).
    */
   trainable: RegExp | readonly string[];
+  /** The loss to attach: its type, the output it reads and the labels input it adds. */
   loss: ForeignLossOptions;
   /** Folder that external data of `bytes` is relative to. @default the file's folder for a path */
   baseDir?: string;
@@ -64,6 +64,7 @@ export interface ForeignModel extends ModelGraph {
 /** The opset imported graphs at 13–16 are raised to (see `upgradeOpset`). */
 export const FOREIGN_MIN_OPSET = 17;
 
+/** `*` matches any characters (dots included); everything else is literal. */
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`);
@@ -71,11 +72,10 @@ function globToRegExp(glob: string): RegExp {
 
 const isFloat = (dtype: DType) => dtype === 'float32' || dtype === 'float64';
 
+/** The float initializers `trainable` selects; errors name a pattern that selects nothing. */
 function selectParameters(graph: Graph, trainable: RegExp | readonly string[]): string[] {
   const names = [...graph.initializers.keys()];
-  const floatNames = names.filter((n) =>
-    isFloat((graph.initializers.get(n) as { dtype: DType }).dtype),
-  );
+  const floatNames = [...graph.initializers].filter(([, t]) => isFloat(t.dtype)).map(([n]) => n);
   if (trainable instanceof RegExp) {
     const chosen = floatNames.filter((n) => {
       trainable.lastIndex = 0; // a /g or /y pattern keeps state between test() calls
@@ -105,7 +105,7 @@ function selectParameters(graph: Graph, trainable: RegExp | readonly string[]): 
       );
     }
     if (!pattern.includes('*')) {
-      const dtype = (graph.initializers.get(pattern) as { dtype: DType }).dtype;
+      const dtype = graph.initializers.get(pattern)?.dtype as DType;
       if (!isFloat(dtype)) {
         throw new TrainerError(
           'INVALID_ARGUMENT',
@@ -129,13 +129,13 @@ export async function prepareForeignModel(
   source: Uint8Array | string,
   options: PrepareForeignModelOptions,
 ): Promise<ForeignModel> {
-  const { trainable, loss: lossOptions } = options;
+  const { trainable, loss: lossOptions, upgradeOpset = true } = options;
   const graph =
     typeof source === 'string'
       ? await loadOnnxFile(source)
       : fromOnnxBytes(source, options.baseDir === undefined ? {} : { baseDir: options.baseDir });
   const from = graph.opset;
-  if ((options.upgradeOpset ?? true) && from >= 13 && from < FOREIGN_MIN_OPSET) {
+  if (upgradeOpset && from >= 13 && from < FOREIGN_MIN_OPSET) {
     graph.opset = FOREIGN_MIN_OPSET;
   }
   const type = lossOptions.type.replace(/-/g, '_');

@@ -3,23 +3,32 @@
 import { createRng } from '@ft/data';
 import { createGraphBuilder, float, type GraphBuilder } from '../ir/builder.js';
 import { toOnnxBytes } from '../ir/onnx-export.js';
-import { scalar, tensor } from '../ir/tensor.js';
+import { scalar, sizeOf, tensor } from '../ir/tensor.js';
 
+/** Sizes of the fixture model (BERT config names in brackets). */
 export interface OptimumBertOptions {
+  /** [vocab_size] @default 20 */
   vocab?: number;
+  /** [hidden_size] @default 8 */
   hidden?: number;
+  /** [num_attention_heads] @default 2 */
   heads?: number;
+  /** [num_hidden_layers] @default 1 */
   layers?: number;
+  /** [intermediate_size] @default 16 */
   intermediate?: number;
+  /** [max_position_embeddings] @default 16 */
   maxPositions?: number;
+  /** Classes of the classifier head. @default 3 */
   labels?: number;
+  /** Seed of the uniform weights (createRng). @default 11 */
   seed?: number;
 }
 
 /**
  * The patterns of an Optimum BERT export: Linear weights as transposed `onnx::MatMul_<n>`
- * initializers + `Add` of the named bias (Gemm with the named weight on 2-D inputs); attention reshapes from Shape → Gather → Unsqueeze →
- * Concat → Reshape; position ids sliced from a buffer with the runtime sequence length; the
+ * initializers + `Add` of the named bias (Gemm with the named weight on 2-D inputs); attention
+ * reshapes from Shape → Gather → Unsqueeze → Concat → Reshape; position ids sliced from a buffer with the runtime sequence length; the
  * extended attention mask through Cast/Sub and a `Where` on the inverted mask; GELU as
  * x·0.5·(1 + erf(x/√2)); LayerNorm decomposed into ReduceMean/Sub/Pow/Add/Sqrt/Div/Mul/Add; scalars as
  * `Constant` nodes; dynamic `batch_size` / `sequence_length` dims.
@@ -37,15 +46,12 @@ export function buildOptimumBert(options: OptimumBertOptions = {}): Uint8Array {
   } = options;
   const headSize = hidden / heads;
   const rng = createRng(seed);
-  const rand = (dims: number[], scale: number, offset = 0) => {
-    let n = 1;
-    for (const d of dims) n *= d;
-    return tensor(
+  const rand = (dims: number[], scale: number, offset = 0) =>
+    tensor(
       'float32',
       dims,
-      Array.from({ length: n }, () => offset + scale * (2 * rng.next() - 1)),
+      Array.from({ length: sizeOf(dims) }, () => offset + scale * (2 * rng.next() - 1)),
     );
-  };
   const b = createGraphBuilder({ name: 'main_graph', opset: 14 });
   let matmulId = 100;
   const c = (g: GraphBuilder, v: number) => g.constant(scalar('float32', v));

@@ -1,42 +1,29 @@
 // Generation: the KV-cache path gives the tokens and logits of full recomputation (our decoder
 // without cache and the core buildGpt2), its first step matches PyTorch, and EOS / top-k /
 // seeded sampling behave as specified.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTempDir } from '@ft/test-utils';
 import { describe, expect, it } from 'vitest';
 import { TrainerError } from '../errors.js';
 import { saveOnnxFile } from '../ir/external-data.js';
-import { buildGpt2, type Gpt2Config } from '../models/gpt2.js';
+import { buildGpt2 } from '../models/gpt2.js';
 import { loadReferenceWeights, maxAbsDiff } from '../models/testing.js';
-import { createGenerator, type GenerateResult } from './generate.js';
+import type { ModelGraph } from '../models/utils.js';
+import { createGenerator, type GenerateResult, type Generator } from './generate.js';
 import { buildGpt2Decoder } from './gpt2-decoder.js';
+import { readReference, TINY_GPT2 } from './testing.js';
 
-const TINY: Gpt2Config = {
-  vocab_size: 50,
-  n_positions: 32,
-  n_embd: 16,
-  n_layer: 2,
-  n_head: 4,
-  layer_norm_epsilon: 1e-5,
-};
+const TINY = TINY_GPT2;
 const PROMPTS = [[5, 17, 33, 2, 41, 9], [7, 8, 3, 12], [44]];
-const ref = JSON.parse(
-  readFileSync(new URL('./fixtures/reference.json', import.meta.url), 'utf8'),
-) as { prompt: { logits: number[] } };
+const ref = readReference();
 
-const generatorFor = async (model: {
-  graph: import('../ir/types.js').Graph;
-  parameters: string[];
-}) => {
-  loadReferenceWeights(model as Parameters<typeof loadReferenceWeights>[0]);
-  return createGenerator({ model, session: { threads: 1 } });
-};
+/** Runs `fn` with a generator over `model` holding fixtures/reference.py's weights. */
 const withGenerator = async <T>(
-  model: Parameters<typeof generatorFor>[0],
-  fn: (g: Awaited<ReturnType<typeof createGenerator>>) => Promise<T>,
+  model: ModelGraph,
+  fn: (g: Generator) => Promise<T>,
 ): Promise<T> => {
-  const g = await generatorFor(model);
+  loadReferenceWeights(model);
+  const g = await createGenerator({ model, session: { threads: 1 } });
   try {
     return await fn(g);
   } finally {
@@ -167,11 +154,10 @@ describe('createGenerator', () => {
   });
 
   it('loads the decoder from an ONNX file with external data', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ft-generation-'));
+    const { path: dir, cleanup } = await createTempDir('ft-generation-');
     try {
       const decoder = buildGpt2Decoder(TINY);
       loadReferenceWeights(decoder);
-      mkdirSync(join(dir, 'onnx')); // saveOnnxFile does not create folders
       const path = join(dir, 'onnx', 'model.onnx');
       // A 1 KiB threshold puts the larger weights into model.onnx.data.
       const saved = await saveOnnxFile(decoder.graph, path, { externalDataThreshold: 1024 });
@@ -195,7 +181,7 @@ describe('createGenerator', () => {
         /missing\.onnx/,
       );
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await cleanup();
     }
   });
 

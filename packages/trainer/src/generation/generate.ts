@@ -3,8 +3,9 @@
 import { createRng } from '@ft/data';
 import { TrainerError } from '../errors.js';
 import { loadOnnxFile } from '../ir/onnx-import.js';
-import { allocate } from '../ir/tensor.js';
+import { allocate, tensor } from '../ir/tensor.js';
 import type { DType, Graph, TensorData } from '../ir/types.js';
+import { checkPositiveInt } from '../models/utils.js';
 import { createSession, type RuntimeSession, type SessionOptions } from '../runtime/session.js';
 import { cacheNames } from './gpt2-decoder.js';
 import { checkSamplingOptions, type SamplingOptions, selectToken } from './sampling.js';
@@ -64,8 +65,14 @@ interface CacheLayout {
 function cacheLayout(graph: Graph): CacheLayout | undefined {
   const past = graph.inputs.filter((v) => v.name.startsWith('past_key_values.'));
   if (past.length === 0) return undefined;
-  const layers = past.length / 2;
   const first = past[0];
+  if (past.length % 2 !== 0) {
+    throw new TrainerError(
+      'INVALID_ARGUMENT',
+      `the decoder has ${past.length} past_key_values inputs; a KV-cache decoder has a key and a value input per layer (past_key_values.{i}.key|value)`,
+    );
+  }
+  const layers = past.length / 2;
   const heads = first?.shape?.[1];
   const headDim = first?.shape?.[3];
   if (typeof heads !== 'number' || typeof headDim !== 'number') {
@@ -111,11 +118,17 @@ export async function createGenerator(options: GeneratorOptions): Promise<Genera
     typeof model === 'string' ? await loadOnnxFile(model) : 'graph' in model ? model.graph : model;
   for (const name of ['input_ids', 'attention_mask']) {
     if (!graph.inputs.some((v) => v.name === name)) {
-      throw new TrainerError('INVALID_ARGUMENT', `the decoder has no input "${name}"`);
+      throw new TrainerError(
+        'INVALID_ARGUMENT',
+        `the decoder has no input "${name}"; createGenerator needs a causal LM with input_ids and attention_mask inputs (buildGpt2Decoder, buildGpt2 or an Optimum decoder export)`,
+      );
     }
   }
   if (!graph.outputs.some((v) => v.name === 'logits')) {
-    throw new TrainerError('INVALID_ARGUMENT', 'the decoder has no output "logits"');
+    throw new TrainerError(
+      'INVALID_ARGUMENT',
+      'the decoder has no output "logits"; createGenerator reads the next-token logits [batch, sequence, vocab] from it',
+    );
   }
   const layout = cacheLayout(graph);
   const hasPositions = graph.inputs.some((v) => v.name === 'position_ids');
@@ -136,12 +149,6 @@ export async function createGenerator(options: GeneratorOptions): Promise<Genera
     release: () => session.release(),
   };
 }
-
-const int64 = (dims: number[], values: ArrayLike<number>): TensorData => ({
-  dtype: 'int64',
-  dims,
-  data: BigInt64Array.from(Array.from(values), (v) => BigInt(v)),
-});
 
 async function generate(
   session: RuntimeSession,
@@ -164,12 +171,7 @@ async function generate(
         : options.eosTokenId,
   );
   const padTokenId = options.padTokenId ?? [...eos][0] ?? 0;
-  if (!(Number.isInteger(maxNewTokens) && maxNewTokens > 0)) {
-    throw new TrainerError(
-      'INVALID_ARGUMENT',
-      `maxNewTokens must be a positive integer, got ${maxNewTokens}`,
-    );
-  }
+  checkPositiveInt('maxNewTokens', maxNewTokens);
   if (prompts.length === 0) return { tokens: [], finishReasons: [] };
   const limit = model.vocabSize ?? Number.POSITIVE_INFINITY;
   prompts.forEach((prompt, i) => {
@@ -236,15 +238,17 @@ async function generate(
     // With a cache, only the tokens not yet in it are fed: the prompt first, then one per step.
     const fresh = layout && step > 0 ? 1 : total;
     const feeds: Record<string, TensorData> = {
-      input_ids: int64(
+      input_ids: tensor(
+        'int64',
         [batch, fresh],
         sequences.flatMap((s) => s.slice(total - fresh)),
       ),
-      attention_mask: int64([batch, total], mask.flat()),
+      attention_mask: tensor('int64', [batch, total], mask.flat()),
       ...past,
     };
     if (hasPositions) {
-      feeds.position_ids = int64(
+      feeds.position_ids = tensor(
+        'int64',
         [batch, fresh],
         mask.flatMap((m) => positionsOf(m).slice(total - fresh)),
       );

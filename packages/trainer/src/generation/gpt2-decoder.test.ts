@@ -1,39 +1,20 @@
 // The KV-cache / packed GPT-2 decoder against PyTorch (fixtures/reference.py) and against the
 // core buildGpt2, whose forward pass is itself checked against PyTorch in src/models.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TrainerError } from '../errors.js';
 import { tensor } from '../ir/tensor.js';
 import type { TensorData } from '../ir/types.js';
-import { buildGpt2, type Gpt2Config } from '../models/gpt2.js';
+import { buildGpt2 } from '../models/gpt2.js';
 import { int64Matrix, loadReferenceWeights, maxAbsDiff, runModel } from '../models/testing.js';
 import { createSession } from '../runtime/session.js';
 import { inferShapes } from '../shape/infer.js';
 import { buildGpt2Decoder, cacheNames } from './gpt2-decoder.js';
+import { type ReferenceCase, readReference, TINY_GPT2 } from './testing.js';
 
-const TINY: Gpt2Config = {
-  vocab_size: 50,
-  n_positions: 32,
-  n_embd: 16,
-  n_layer: 2,
-  n_head: 4,
-  layer_norm_epsilon: 1e-5,
-};
+const TINY = TINY_GPT2;
+const ref = readReference();
 
-interface RefCase {
-  input_ids: number[][];
-  attention_mask: number[][];
-  position_ids: number[][];
-  logits: number[];
-  present_0_key?: number[];
-  present_1_value?: number[];
-  present_1_key?: number[];
-}
-const ref = JSON.parse(
-  readFileSync(new URL('./fixtures/reference.json', import.meta.url), 'utf8'),
-) as Record<'prompt' | 'step' | 'packed', RefCase>;
-
-const feedsOf = (c: RefCase): Record<string, TensorData> => ({
+const feedsOf = (c: ReferenceCase): Record<string, TensorData> => ({
   input_ids: int64Matrix(c.input_ids),
   attention_mask: int64Matrix(c.attention_mask),
   position_ids: int64Matrix(c.position_ids),

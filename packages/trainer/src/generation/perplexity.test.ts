@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { createGraphBuilder } from '../ir/builder.js';
 import { tensor } from '../ir/tensor.js';
 import type { Graph, TensorData } from '../ir/types.js';
-import { buildGpt2, type Gpt2Config } from '../models/gpt2.js';
+import { buildGpt2 } from '../models/gpt2.js';
 import { int64Matrix, loadReferenceWeights } from '../models/testing.js';
 import { createSession } from '../runtime/session.js';
 import { addCausalLmLoss } from './causal-lm-loss.js';
 import { buildGpt2Decoder } from './gpt2-decoder.js';
 import { perplexity } from './perplexity.js';
+import { TINY_GPT2 } from './testing.js';
 
 /** A graph whose `logits` output is its `scores` input, so the test chooses the logits. */
 function passThrough(): Graph {
@@ -48,13 +49,7 @@ describe('perplexity', () => {
   });
 
   it('equals exp of GPT-2’s in-graph cross-entropy, with or without a KV cache graph', async () => {
-    const config: Gpt2Config = {
-      vocab_size: 50,
-      n_positions: 32,
-      n_embd: 16,
-      n_layer: 2,
-      n_head: 4,
-    };
+    const config = TINY_GPT2;
     const batch = {
       input_ids: int64Matrix([
         [5, 17, 33, 2, 41, 9],

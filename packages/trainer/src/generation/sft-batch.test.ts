@@ -70,7 +70,7 @@ describe('SFT batches', () => {
     expect(source.size).toBe(2);
     const batch = source.batch([1]) as Record<string, TensorData>;
     expect(rows(batch.labels)).toEqual([[4, 5, 6, -100, -100, -100]]);
-    expect(() => source.batch([2])).toThrow(/row 2 does not exist \(2 packed rows\)/);
+    expect(() => source.batch([2])).toThrow(/row 2 does not exist: there are 2 packed rows/);
   });
 
   it('truncates or rejects long examples and names the example and field of bad input', () => {

@@ -1,6 +1,7 @@
 // Supervised fine-tuning feeds for causal LMs: tokenized examples packed into fixed-length rows,
 // positions restarting per example, and next-token labels only on assistant tokens.
 import { TrainerError } from '../errors.js';
+import { tensor } from '../ir/tensor.js';
 import type { TensorData } from '../ir/types.js';
 import type { BatchSource } from '../loop/types.js';
 
@@ -18,7 +19,7 @@ export interface SftExample {
 }
 
 export interface SftBatchOptions {
-  /** Row length: every row has exactly this many tokens. */
+  /** Row length: every row has exactly this many tokens (an integer > 1). */
   maxLength: number;
   /** Concatenate several examples per row (first fit, in order); false: one example per row. @default true */
   packing?: boolean;
@@ -32,15 +33,20 @@ export interface SftBatchOptions {
 
 /** Where an example sits in the packed rows. */
 export interface SftSegment {
+  /** Index of the example in the list given to packSftExamples. */
   example: number;
+  /** Index of the packed row. */
   row: number;
+  /** Offset of the example's first token in the row. */
   start: number;
+  /** Tokens of the example in the row (after truncation). */
   length: number;
 }
 
 /** Examples packed into rows, each row a list of segments. */
 export interface PackedSft {
   rows: SftSegment[][];
+  /** The row length the examples were packed for. */
   maxLength: number;
 }
 
@@ -130,8 +136,11 @@ export function packSftExamples(
   examples: readonly SftExample[],
   options: SftBatchOptions,
 ): PackedSft {
+  return packNormalised(normalise(examples, options), options);
+}
+
+function packNormalised(normalised: readonly Normalised[], options: SftBatchOptions): PackedSft {
   const { maxLength, packing = true } = options;
-  const normalised = normalise(examples, options);
   const rows: SftSegment[][] = [];
   const used: number[] = [];
   normalised.forEach(({ ids }, example) => {
@@ -151,12 +160,6 @@ export function packSftExamples(
   });
   return { rows, maxLength };
 }
-
-const int64 = (dims: number[], values: number[]): TensorData => ({
-  dtype: 'int64',
-  dims,
-  data: BigInt64Array.from(values, (v) => BigInt(v)),
-});
 
 /**
  * The feeds of the given packed rows ([rows, maxLength] int64 each): `input_ids`,
@@ -196,7 +199,7 @@ function rowFeeds(
     if (row === undefined) {
       throw new TrainerError(
         'INVALID_ARGUMENT',
-        `row ${r} does not exist (${packed.rows.length} packed rows)`,
+        `row ${r} does not exist: there are ${packed.rows.length} packed rows, so pass row indices in 0..${packed.rows.length - 1}`,
       );
     }
     let filled = 0;
@@ -225,10 +228,10 @@ function rowFeeds(
   }
   const dims = [rowIndices.length, L];
   return {
-    input_ids: int64(dims, ids),
-    attention_mask: int64(dims, mask),
-    position_ids: int64(dims, positions),
-    labels: int64(dims, labels),
+    input_ids: tensor('int64', dims, ids),
+    attention_mask: tensor('int64', dims, mask),
+    position_ids: tensor('int64', dims, positions),
+    labels: tensor('int64', dims, labels),
   };
 }
 
@@ -251,8 +254,8 @@ export function createSftBatchSource(
   examples: readonly SftExample[],
   options: SftBatchOptions,
 ): BatchSource & { packed: PackedSft } {
-  const packed = packSftExamples(examples, options);
   const normalised = normalise(examples, options);
+  const packed = packNormalised(normalised, options);
   return {
     packed,
     size: packed.rows.length,

@@ -24,7 +24,7 @@ export interface ClassWeightsOptions {
   ignoreIndex?: number;
   /** β of the 'effective' method, in [0, 1); larger β weights rare classes more. @default 0.999 */
   beta?: number;
-  /** The 'given' weights: one per class, or by class id (missing ids get 1). */
+  /** The 'given' weights: one per class, or by class id (missing ids get 1). @default none (required by 'given') */
   weights?: readonly number[] | Readonly<Record<number, number>>;
 }
 

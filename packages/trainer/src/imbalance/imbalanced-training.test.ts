@@ -17,7 +17,7 @@ import { classWeights } from './class-weights.js';
 const [A, B, C] = [3, 4, 5];
 const FILLERS = 14;
 const SEQ = 8;
-const STEPS = 60;
+const STEPS = 40;
 const BATCH = 32;
 const LR = 1e-2;
 const CONFIG: BertConfig = {

@@ -8,7 +8,13 @@ import { tensor } from '../ir/tensor.js';
 import type { Graph, TensorData } from '../ir/types.js';
 import type { ModelGraph } from '../models/utils.js';
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.js';
-import { applyLora, type LoraModel, type ModulePattern } from './apply.js';
+import {
+  applyLora,
+  type LoraModel,
+  type LoraOptions,
+  type ModulePattern,
+  moduleOf,
+} from './apply.js';
 
 /** File names PEFT's `save_pretrained` writes. */
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
@@ -71,7 +77,10 @@ export async function saveAdapter(
   for (const name of model.trainable) {
     const t = parameters?.get(name) ?? model.graph.initializers.get(name);
     if (t === undefined) {
-      throw new TrainerError('INVALID_ARGUMENT', `saveAdapter: no value for parameter "${name}"`);
+      throw new TrainerError(
+        'INVALID_ARGUMENT',
+        `saveAdapter: no value for trainable parameter "${name}" in \`parameters\` or the LoRA graph; pass the step's getParameters()`,
+      );
     }
     tensors.set(`${PEFT_KEY_PREFIX}${name}`, t);
   }
@@ -83,9 +92,7 @@ export async function saveAdapter(
       o.modulesToSave instanceof RegExp
         ? [
             ...new Set(
-              model.trainable
-                .filter((n) => !model.adapterParams.includes(n))
-                .map((n) => n.slice(0, n.lastIndexOf('.'))),
+              model.trainable.filter((n) => !model.adapterParams.includes(n)).map(moduleOf),
             ),
           ]
         : [...o.modulesToSave];
@@ -120,15 +127,15 @@ function fieldError(file: string, field: string, problem: string): TrainerError 
   return new TrainerError('CHECKPOINT', `field "${field}" ${problem}`, { file });
 }
 
-/** Reads and validates adapter_config.json into applyLora options. */
-export async function readAdapterConfig(dir: string): Promise<{
-  r: number;
-  alpha: number;
-  dropout: number;
-  rsLora: boolean;
-  targetModules: ModulePattern;
-  modulesToSave: string[] | undefined;
-}> {
+/**
+ * Reads and validates `<dir>/adapter_config.json` into applyLora options; a CHECKPOINT error names
+ * the file and the field. Missing optional fields get PEFT's LoraConfig defaults.
+ */
+export async function readAdapterConfig(dir: string): Promise<
+  Required<Pick<LoraOptions, 'r' | 'alpha' | 'dropout' | 'rsLora' | 'targetModules'>> & {
+    modulesToSave: string[] | undefined;
+  }
+> {
   const file = join(dir, ADAPTER_CONFIG_FILE);
   let text: string;
   try {
@@ -160,7 +167,7 @@ export async function readAdapterConfig(dir: string): Promise<{
   if (typeof r !== 'number' || !Number.isInteger(r) || r <= 0) {
     throw fieldError(file, 'r', `must be a positive integer, got ${JSON.stringify(r)}`);
   }
-  const alpha = c.lora_alpha ?? 8;
+  const alpha = c.lora_alpha ?? 8; // PEFT's LoraConfig default
   if (typeof alpha !== 'number' || !(alpha > 0)) {
     throw fieldError(file, 'lora_alpha', `must be a positive number, got ${JSON.stringify(alpha)}`);
   }
@@ -234,14 +241,10 @@ export async function loadAdapter(
   base: ModelGraph | Pick<ModelGraph, 'graph'> | Graph,
   options: LoadAdapterOptions = {},
 ): Promise<LoraModel> {
-  const config = await readAdapterConfig(dir);
+  const { modulesToSave, ...config } = await readAdapterConfig(dir);
   const model = applyLora(base, {
-    r: config.r,
-    alpha: config.alpha,
-    dropout: config.dropout,
-    rsLora: config.rsLora,
-    targetModules: config.targetModules,
-    ...(config.modulesToSave !== undefined ? { modulesToSave: config.modulesToSave } : {}),
+    ...config,
+    ...(modulesToSave !== undefined ? { modulesToSave } : {}),
     training: options.training ?? false,
   });
   const file = join(dir, ADAPTER_WEIGHTS_FILE);
@@ -282,10 +285,8 @@ export async function loadAdapter(
     if (t.dtype !== 'float32' && t.dtype !== 'float64') {
       throw new TrainerError(
         'CHECKPOINT',
-        `tensor "${key}" is ${t.dtype}; adapters are float32 or float64`,
-        {
-          file,
-        },
+        `tensor "${key}" is ${t.dtype}; adapters are float32 or float64 (re-save it in the training dtype)`,
+        { file },
       );
     }
     // float32 files on a float64 model (or back) are converted: PEFT saves in the training dtype.

@@ -6,7 +6,7 @@ import { createGraphBuilder } from '../ir/builder.js';
 import { tensor } from '../ir/tensor.js';
 import type { Graph, Node } from '../ir/types.js';
 import { salt32, statelessDropout } from '../models/dropout.js';
-import type { ModelGraph } from '../models/utils.js';
+import { checkPositiveInt, checkProbability, type ModelGraph } from '../models/utils.js';
 import { inferShapes, topologicalOrder } from '../shape/infer.js';
 import { cloneGraph, DROPOUT_SEED_INPUT } from '../step/graph-utils.js';
 
@@ -57,13 +57,17 @@ export interface LoraModule {
   loraB: string;
   /** How the base weight is stored: 'linear' = [out, in] (Gemm transB=1), 'conv1d' = [in, out]. */
   layout: 'linear' | 'conv1d';
+  /** Input features of the layer (lora_A's columns). */
   in: number;
+  /** Output features of the layer (lora_B's rows). */
   out: number;
   /** alpha/r, or alpha/√r with rsLoRA. */
   scale: number;
-  /** The adapted node and the value it now writes (its old output is the adapter sum's). */
+  /** The adapted Gemm/MatMul node. */
   node: string;
+  /** The value the adapted node now writes: the base layer's output before the update. */
   baseOutput: string;
+  /** The node's original output name, now written by the Add of base output and update. */
   output: string;
   /** Names of the nodes applyLora added for this module. */
   nodes: string[];
@@ -95,7 +99,7 @@ export interface LoraModel {
   addedDropoutSeed: boolean;
 }
 
-/** The suffix adapters are keyed on: PEFT's `<module>.lora_A.weight`. */
+/** The suffixes adapters are keyed on: PEFT's `<module>.lora_A.weight` and `<module>.lora_B.weight`. */
 export const LORA_A_SUFFIX = '.lora_A.weight';
 export const LORA_B_SUFFIX = '.lora_B.weight';
 
@@ -111,18 +115,14 @@ export function matchesModule(pattern: ModulePattern, module: string): boolean {
 function checkOptions(options: LoraOptions): ResolvedLoraOptions {
   const { r, dropout = 0, rsLora = false, seed = 0, targetModules, modulesToSave } = options;
   const alpha = options.alpha ?? r;
-  if (!(Number.isInteger(r) && r > 0)) {
-    throw new TrainerError('INVALID_ARGUMENT', `LoRA r must be a positive integer, got ${r}`);
-  }
+  checkPositiveInt('LoRA r', r);
   if (!(Number.isFinite(alpha) && alpha > 0)) {
     throw new TrainerError(
       'INVALID_ARGUMENT',
       `LoRA alpha must be a positive number, got ${alpha}`,
     );
   }
-  if (!(dropout >= 0 && dropout < 1)) {
-    throw new TrainerError('INVALID_ARGUMENT', `LoRA dropout must be in [0, 1), got ${dropout}`);
-  }
+  checkProbability('LoRA dropout', dropout);
   if (!(targetModules instanceof RegExp) && !Array.isArray(targetModules)) {
     throw new TrainerError(
       'INVALID_ARGUMENT',
@@ -138,7 +138,13 @@ function checkOptions(options: LoraOptions): ResolvedLoraOptions {
   return { r, alpha, dropout, rsLora, targetModules, modulesToSave, seed };
 }
 
-const intAttr = (node: Node, name: string, fallback: number): number => {
+/** The module a parameter belongs to: its name without the last segment (`classifier.weight` → `classifier`). */
+export function moduleOf(parameter: string): string {
+  const dot = parameter.lastIndexOf('.');
+  return dot < 0 ? parameter : parameter.slice(0, dot);
+}
+
+const numericAttr = (node: Node, name: string, fallback: number): number => {
   const a = node.attributes[name];
   return a && (a.type === 'int' || a.type === 'float') ? a.value : fallback;
 };
@@ -187,7 +193,7 @@ export function applyLora(
     for (const i of n.inputs) if (i) users.set(i, [...(users.get(i) ?? []), n.name]);
   }
   for (const { node, weight } of candidates(graph)) {
-    const module = weight.slice(0, -'.weight'.length);
+    const module = moduleOf(weight);
     if (!matchesModule(targetModules, module)) continue;
     const other = (users.get(weight) ?? []).find((u) => u !== node.name);
     if (other !== undefined) {
@@ -211,14 +217,14 @@ export function applyLora(
     if (!w || !x || !y) continue;
     let layout: 'linear' | 'conv1d';
     if (node.opType === 'Gemm') {
-      if (intAttr(node, 'transA', 0) !== 0 || intAttr(node, 'alpha', 1) !== 1) {
+      if (numericAttr(node, 'transA', 0) !== 0 || numericAttr(node, 'alpha', 1) !== 1) {
         throw new TrainerError(
           'INVALID_GRAPH',
           `cannot add a LoRA adapter to "${weight}": its Gemm uses transA or alpha ≠ 1; only y = x·W(ᵀ) + c is supported`,
           { node: node.name, op: 'Gemm' },
         );
       }
-      layout = intAttr(node, 'transB', 0) !== 0 ? 'linear' : 'conv1d';
+      layout = numericAttr(node, 'transB', 0) !== 0 ? 'linear' : 'conv1d';
     } else {
       layout = 'conv1d';
     }
@@ -278,7 +284,7 @@ export function applyLora(
     });
   }
   if (modules.length === 0) {
-    const names = candidates(graph).map((c) => c.weight.slice(0, -'.weight'.length));
+    const names = candidates(graph).map((c) => moduleOf(c.weight));
     throw new TrainerError(
       'INVALID_ARGUMENT',
       `LoRA targetModules ${describePattern(targetModules)} matched no Gemm/MatMul weight of graph "${graph.name}"; modules that can be adapted: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}`,
@@ -292,8 +298,8 @@ export function applyLora(
   const frozen: string[] = [];
   for (const [name, t] of graph.initializers) {
     if (adapted.has(name) || (t.dtype !== 'float32' && t.dtype !== 'float64')) continue;
-    const owner = name.includes('.') ? name.slice(0, name.lastIndexOf('.')) : name;
-    if (modulesToSave !== undefined && matchesModule(modulesToSave, owner)) saved.push(name);
+    if (modulesToSave !== undefined && matchesModule(modulesToSave, moduleOf(name)))
+      saved.push(name);
     else frozen.push(name);
   }
   if (modulesToSave !== undefined && saved.length === 0) {
@@ -313,6 +319,7 @@ export function applyLora(
   };
 }
 
+/** A pattern as error messages show it: `/query|value/` or `["query","value"]`. */
 export function describePattern(pattern: ModulePattern): string {
   return pattern instanceof RegExp ? String(pattern) : JSON.stringify(pattern);
 }

@@ -46,7 +46,7 @@ function checkDims(name: string, t: TensorData, dims: number[]): void {
   if (t.dims.join(',') !== dims.join(',')) {
     throw new TrainerError(
       'INVALID_ARGUMENT',
-      `"${name}" is [${t.dims.join(', ')}], expected [${dims.join(', ')}]`,
+      `mergeLora: "${name}" is [${t.dims.join(', ')}], expected [${dims.join(', ')}] ([r, in] for lora_A, [out, r] for lora_B); pass the values trained for this LoRA model`,
     );
   }
 }
@@ -95,7 +95,7 @@ export function mergeLora(model: LoraModel, options: MergeLoraOptions = {}): Mer
     if (node === undefined) {
       throw new TrainerError(
         'INVALID_GRAPH',
-        `the adapted node "${m.node}" is missing from the LoRA graph`,
+        `mergeLora: the adapted node "${m.node}" is missing from the LoRA graph; merge the LoraModel applyLora returned, not an edited copy of its graph`,
       );
     }
     node.outputs = node.outputs.map((o) => (o === m.baseOutput ? m.output : o));

@@ -29,6 +29,7 @@ export interface QuantizeOptions {
 export interface QuantizedWeight {
   /** The weight's name; in the new graph a value computed from the tensors below. */
   name: string;
+  /** The weight's dims (2-D). */
   dims: number[];
   bits: 8 | 4;
   /** Elements per scale, or undefined for per-channel (8-bit) scales along `axis`. */
@@ -45,6 +46,7 @@ export interface QuantizedWeight {
   quantizedBytes: number;
 }
 
+/** quantizeFrozenWeights' result: the rewritten graph and one record per quantized weight. */
 export interface QuantizedGraph {
   graph: Graph;
   weights: QuantizedWeight[];
@@ -98,8 +100,8 @@ function quantizeGroups(
     let absmax = 0;
     for (let j = 0; j < count; j++)
       absmax = Math.max(absmax, Math.abs(data[index(g, j)] as number));
-    // An all-zero group still needs a positive scale (DequantizeLinear divides by nothing, but
-    // a zero scale would hide the group from the error bound's s/2).
+    // An all-zero group gets scale 1: its levels are 0 either way, and a zero scale would make
+    // the division below NaN.
     const s = Math.fround(absmax > 0 ? absmax / qmax : 1);
     scales[g] = s;
     for (let j = 0; j < count; j++) {
@@ -125,13 +127,16 @@ export function quantizeFrozenWeights(
 ): QuantizedGraph {
   const { bits } = options;
   if (bits !== 8 && bits !== 4) {
-    throw new TrainerError('INVALID_ARGUMENT', `quantization bits must be 8 or 4, got ${bits}`);
+    throw new TrainerError(
+      'INVALID_ARGUMENT',
+      `quantizeFrozenWeights: bits must be 8 or 4, got ${bits}`,
+    );
   }
   const blockSize = options.blockSize ?? (bits === 4 ? 64 : undefined);
   if (blockSize !== undefined && ![32, 64, 128].includes(blockSize)) {
     throw new TrainerError(
       'INVALID_ARGUMENT',
-      `quantization blockSize must be 32, 64 or 128, got ${blockSize}`,
+      `quantizeFrozenWeights: blockSize must be 32, 64 or 128, got ${blockSize}`,
     );
   }
   const source = 'modules' in model ? model.graph : model;
@@ -154,7 +159,7 @@ export function quantizeFrozenWeights(
     if (w === undefined) {
       throw new TrainerError(
         'INVALID_ARGUMENT',
-        `"${name}" is not an initializer of graph "${graph.name}"`,
+        `"${name}" is not an initializer of graph "${graph.name}"; name float weights of that graph in \`weights\` (quantize each weight once)`,
       );
     }
     if (w.dtype !== 'float32' || w.dims.length !== 2) {

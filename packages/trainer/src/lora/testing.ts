@@ -6,6 +6,7 @@ import { tensor } from '../ir/tensor.js';
 import type { Graph, TensorData } from '../ir/types.js';
 import { crossEntropyLoss } from '../losses/cross-entropy.js';
 import { type BertConfig, buildBert } from '../models/bert.js';
+import { maxAbsDiff as maxElementDiff } from '../models/testing.js';
 import type { ModelDType, ModelGraph } from '../models/utils.js';
 import { createSession } from '../runtime/session.js';
 import { createEvalGraph } from '../step/graph-utils.js';
@@ -32,11 +33,12 @@ export function tinyBert(
     numLabels?: number;
   } = {},
 ): ModelGraph {
+  const dtype = options.dtype ?? 'float32';
   const model = buildBert(
     { ...TINY_BERT, ...options.config },
     {
       training: options.training ?? false,
-      dtype: options.dtype ?? 'float32',
+      dtype,
       seed: options.seed ?? 3,
       tokenTypeIds: false,
       head: { type: 'sequence-classification', numLabels: options.numLabels ?? 2 },
@@ -45,7 +47,7 @@ export function tinyBert(
   const b = createGraphBuilder({ graph: model.graph });
   const labels = b.input('labels', 'int64', ['batch']);
   crossEntropyLoss(b, { input: 'logits', target: labels }, { name: 'loss' });
-  b.output('loss', 'float32', []);
+  b.output('loss', dtype, []);
   return model;
 }
 
@@ -74,14 +76,7 @@ export function signalBatch(
     ids.push(...row);
     labels.push(label);
   }
-  return {
-    feeds: {
-      input_ids: tensor('int64', [rows, seq], ids),
-      attention_mask: tensor('int64', [rows, seq], new Array(rows * seq).fill(1)),
-      labels: tensor('int64', [rows], labels),
-    },
-    labels,
-  };
+  return classificationBatch(ids, labels, seq);
 }
 
 /**
@@ -94,7 +89,6 @@ export function groupBatch(
   seed: number,
   labelOf: (group: number) => number,
   seq = 6,
-  byPosition = false,
 ): { feeds: Record<string, TensorData>; labels: number[] } {
   const rng = createRng(seed);
   const ids: number[] = [];
@@ -102,11 +96,20 @@ export function groupBatch(
   for (let r = 0; r < rows; r++) {
     const row = Array.from({ length: seq }, () => 19 + rng.int(TINY_BERT.vocab_size - 19));
     const group = rng.int(4);
-    const at = rng.int(seq);
-    row[at] = 3 + 4 * group + rng.int(4);
+    row[rng.int(seq)] = 3 + 4 * group + rng.int(4);
     ids.push(...row);
-    labels.push(byPosition ? labelOf(group) ^ (at < seq / 2 ? 1 : 0) : labelOf(group));
+    labels.push(labelOf(group));
   }
+  return classificationBatch(ids, labels, seq);
+}
+
+/** Feeds of unpadded rows of `seq` ids (flat) with one class label per row. */
+function classificationBatch(
+  ids: number[],
+  labels: number[],
+  seq: number,
+): { feeds: Record<string, TensorData>; labels: number[] } {
+  const rows = labels.length;
   return {
     feeds: {
       input_ids: tensor('int64', [rows, seq], ids),
@@ -148,10 +151,7 @@ export function randomize(graph: Graph, name: string, seed: number, scale: numbe
   );
 }
 
+/** Largest elementwise |a − b| of two tensors (models/testing's maxAbsDiff on their data). */
 export function maxAbsDiff(a: TensorData, b: TensorData): number {
-  let m = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    m = Math.max(m, Math.abs((a.data[i] as number) - (b.data[i] as number)));
-  }
-  return m;
+  return maxElementDiff(a.data as ArrayLike<number>, b.data as ArrayLike<number>);
 }

@@ -15,8 +15,11 @@ export type PretrainedHead = BertHead | { type: 'causal-lm' };
 
 /** Build settings a pretrained model keeps, so it can be rebuilt (e.g. after resizing). */
 export interface PretrainedBuildOptions {
+  /** Build the training variant (dropout on, `dropout_seed` input). */
   training: boolean;
+  /** Float type of parameters and activations. */
   dtype: ModelDType;
+  /** Seed of the parameters a checkpoint does not set (new heads). */
   seed: number;
   /** BERT-family: declare the `token_type_ids` input. */
   tokenTypeIds: boolean;
@@ -49,10 +52,10 @@ function insertBefore(graph: Graph, anchor: Node, emit: () => void): void {
 function nodeReading(graph: Graph, opType: string, value: string, at = 0): Node {
   const node = graph.nodes.find((n) => n.opType === opType && n.inputs[at] === value);
   if (node === undefined) {
-    // buildBert's layout changed: the edits below depend on it.
+    // Only reachable when buildBert's layout changes: the RoBERTa edits depend on it.
     throw new TrainerError(
       'INVALID_GRAPH',
-      `expected a ${opType} node reading "${value}" in the BERT graph (buildBert changed?)`,
+      `expected a ${opType} node reading "${value}" in the BERT graph; buildBert's layout changed, so adaptRoberta in src/pretrained/build.ts needs updating`,
     );
   }
   return node;

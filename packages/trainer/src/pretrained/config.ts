@@ -233,7 +233,7 @@ export function parsePretrainedConfig(
   };
 }
 
-/** Reads and validates `<dir>/config.json`. */
+/** Reads and validates a config.json file (`path` is the file, not its folder). */
 export async function readPretrainedConfig(
   path: string,
   architecture?: PretrainedArchitecture,

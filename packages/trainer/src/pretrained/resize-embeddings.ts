@@ -4,6 +4,7 @@ import { createRng } from '@ft/data';
 import { TrainerError } from '../errors.js';
 import { tensor } from '../ir/tensor.js';
 import type { TensorData } from '../ir/types.js';
+import { checkPositiveInt } from '../models/utils.js';
 import { buildPretrainedGraph, embeddingName } from './build.js';
 import type { PretrainedConfig } from './config.js';
 import type { PretrainedModel } from './load-pretrained.js';
@@ -21,6 +22,7 @@ export interface ResizeTokenEmbeddingsOptions {
   seed?: number;
 }
 
+/** N(0, 1) draws from a seeded Rng (Box–Muller, `1 − u` keeps the log finite). */
 function gaussian(seed: number): () => number {
   const rng = createRng(seed);
   return () => {
@@ -30,6 +32,7 @@ function gaussian(seed: number): () => number {
   };
 }
 
+/** The config with another vocabulary size, in the builder config and in `raw` (config.json). */
 function withVocab(config: PretrainedConfig, vocab: number): PretrainedConfig {
   const raw = { ...config.raw, vocab_size: vocab };
   if (config.gpt2) return { ...config, raw, gpt2: { ...config.gpt2, vocab_size: vocab } };
@@ -52,12 +55,7 @@ export function resizeTokenEmbeddings(
   options: ResizeTokenEmbeddingsOptions = {},
 ): PretrainedModel {
   const { init = 'mean', seed = 0 } = options;
-  if (!(Number.isInteger(newVocabSize) && newVocabSize > 0)) {
-    throw new TrainerError(
-      'INVALID_ARGUMENT',
-      `newVocabSize must be a positive integer, got ${newVocabSize}`,
-    );
-  }
+  checkPositiveInt('newVocabSize', newVocabSize);
   if (init !== 'mean' && init !== 'normal') {
     throw new TrainerError(
       'INVALID_ARGUMENT',
@@ -67,7 +65,10 @@ export function resizeTokenEmbeddings(
   const name = embeddingName(model.config);
   const table = model.graph.initializers.get(name);
   if (table === undefined || table.dims.length !== 2) {
-    throw new TrainerError('INVALID_ARGUMENT', `the model has no 2-D embedding table "${name}"`);
+    throw new TrainerError(
+      'INVALID_ARGUMENT',
+      `resizeTokenEmbeddings: the model has no 2-D embedding table "${name}"; pass the PretrainedModel loadPretrained returned`,
+    );
   }
   const [oldVocab, hidden] = table.dims as [number, number];
   const old = table.data as Float32Array | Float64Array;
@@ -101,7 +102,7 @@ export function resizeTokenEmbeddings(
     if (current === undefined) {
       throw new TrainerError(
         'INVALID_ARGUMENT',
-        `parameter "${param}" of the rebuilt model is missing from the original`,
+        `resizeTokenEmbeddings: parameter "${param}" of the rebuilt model is missing from the original; pass the PretrainedModel loadPretrained returned, with its head and buildOptions unchanged`,
       );
     }
     rebuilt.graph.initializers.set(param, current as TensorData);
