@@ -44,6 +44,7 @@ export type {
   ClassificationOptions,
   ClassificationReport,
   ClassificationReportOptions,
+  ClassScoreFunction,
   ConfusionMatrix,
   ConfusionMatrixOptions,
   Label,

@@ -66,7 +66,8 @@ export interface CompareCorpusOptions extends CommonComparisonOptions {
   sampleScores?: { baseline: ArrayLike<number>; candidate: ArrayLike<number> };
 }
 
-function verdictOf(
+/** `better` / `worse` when significant at `alpha` in that direction of the metric. */
+export function verdictOf(
   pValue: number,
   alpha: number,
   direction: number,

@@ -171,5 +171,13 @@ describe('compareConfigurations', () => {
         metric: 'f1',
       }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'metric' });
+    await expect(
+      compareConfigurations({
+        folds: fixtures.folds,
+        configurations: { a: config(mean), b: config(median) },
+        metric: 'mae',
+        degradationThreshold: Number.NaN,
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'degradationThreshold' });
   });
 });

@@ -1,6 +1,7 @@
 // Comparing configurations over the same cross-validation folds with the Nadeau–Bengio
 // corrected resampled t-test, which accounts for the overlap of training sets between folds.
 import studentT from '@stdlib/stats-base-dists-t';
+import { findDegradedSamples, verdictOf } from '../compare/baseline.js';
 import { ValidateError } from '../errors.js';
 import { cohensDPaired } from '../stats/effect-size.js';
 import { type Alternative, tPValue } from '../stats/tests.js';
@@ -11,7 +12,7 @@ import {
   mean,
   sampleVariance,
 } from '../stats/utils.js';
-import type { ComparisonResult, ConfidenceInterval, DegradedSample, Verdict } from '../types.js';
+import type { ComparisonResult, ConfidenceInterval } from '../types.js';
 import {
   type CrossValidateOptions,
   type CrossValidationResult,
@@ -185,22 +186,12 @@ export async function compareConfigurations(
     const cand = valuesOf(name);
     const differences = cand.map((v, i) => v - (base[i] as number));
     const test = nadeauBengioTest(differences, { testTrainRatio: ratio, level: 1 - alpha });
-    const degraded: DegradedSample[] = [];
-    differences.forEach((delta, index) => {
-      if ((higherIsBetter ? -delta : delta) > degradationThreshold) {
-        degraded.push({
-          index,
-          id: `fold-${index}`,
-          baseline: base[index] as number,
-          candidate: cand[index] as number,
-          delta,
-        });
-      }
-    });
-    let verdict: Verdict = 'no_significant_difference';
-    if (test.pValue < alpha && test.meanDifference !== 0) {
-      verdict = test.meanDifference > 0 === higherIsBetter ? 'better' : 'worse';
-    }
+    // Listed in fold order rather than worst first: a fold is a place, not a ranked sample.
+    const degraded = findDegradedSamples(base, cand, {
+      higherIsBetter,
+      threshold: degradationThreshold,
+      ids: folds.map((_, index) => `fold-${index}`),
+    }).sort((a, b) => a.index - b.index);
     comparisons[name] = {
       metric,
       higherIsBetter,
@@ -214,7 +205,7 @@ export async function compareConfigurations(
       effectSize: cohensDPaired(cand, base),
       alpha,
       degraded,
-      verdict,
+      verdict: verdictOf(test.pValue, alpha, test.meanDifference, higherIsBetter),
     };
   }
   return { baseline, results, comparisons };

@@ -167,6 +167,10 @@ function evaluateDegraded(rule: DegradedRule, input: GateInput): Outcome {
   const comparison = findComparison(input, rule.metric);
   if (typeof comparison === 'string') return fail(comparison);
   if (!(comparison.n > 0)) return fail(`the comparison for "${rule.metric}" has no samples`);
+  // Comparisons may come from stored JSON; a missing list must fail the rule, not crash.
+  if (!Array.isArray(comparison.degraded)) {
+    return fail(`the comparison for "${rule.metric}" has no list of degraded samples`);
+  }
   const share = comparison.degraded.length / comparison.n;
   const passed = share <= rule.threshold;
   return {

@@ -286,6 +286,17 @@ describe('evaluateGates', () => {
     expect(result.rules[1]?.actual).toBe(1 / 8);
   });
 
+  it('fails a max-degraded rule whose stored comparison has no degraded list', () => {
+    const stored = { ...comparison({ metric: 'acc', n: 4 }), degraded: undefined };
+    const result = evaluateGates([{ type: 'max-degraded', metric: 'acc', threshold: 0.1 }], {
+      comparisons: [stored as unknown as ComparisonResult],
+    });
+    expect(result.rules[0]).toMatchObject({
+      passed: false,
+      reason: 'the comparison for "acc" has no list of degraded samples',
+    });
+  });
+
   it('validates rules given in code', () => {
     const error = thrown(() =>
       evaluateGates([

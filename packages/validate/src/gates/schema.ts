@@ -16,7 +16,7 @@ const sliceSelector = z.union([z.literal('all'), z.array(z.string().min(1)).min(
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
 
-/** Absolute threshold: `metric >= threshold` or `metric <= threshold`. */
+/** Absolute threshold: `metric op threshold` with `op` one of `>=`, `<=`, `>`, `<`. */
 export const thresholdRuleSchema = z.strictObject({
   type: z.literal('threshold'),
   ...common,
@@ -31,8 +31,11 @@ export const regressionRuleSchema = z.strictObject({
   type: z.literal('max-regression'),
   ...common,
   threshold: finite.refine((v) => v >= 0, { message: 'must be ≥ 0 (the largest allowed drop)' }),
+  /** Threshold is a fraction of the baseline value (0.02 = 2%) instead of metric units. @default false */
   relative: z.boolean().optional(),
+  /** Whether a larger metric is better, which decides the direction of a drop. @default true */
   higherIsBetter: z.boolean().optional(),
+  /** Apply per slice, against the same slice of the baseline. */
   slices: sliceSelector.optional(),
 });
 

@@ -2,10 +2,11 @@
 // tokenisation, exp/floor/add-k/none smoothing), plus per-sentence sufficient statistics for bootstrap.
 
 import { ValidateError } from '../errors.js';
+import { checkSufficientStats, corpusFromSentenceStats } from './sufficient-stats.js';
 import { normalizeReferences, pyRstrip, pySplit } from './text.js';
 import { tokenize13a } from './tokenize-13a.js';
 import { tokenizeIntl } from './tokenize-intl.js';
-import { checkInteger, checkNonEmpty } from './utils.js';
+import { checkInteger } from './utils.js';
 
 /** Tokenisers BLEU can apply before counting n-grams, by sacreBLEU name. */
 export const bleuTokenizers = {
@@ -282,21 +283,11 @@ export function bleuFromStats(
   options: BleuScoreOptions = {},
 ): BleuResult {
   const { smoothMethod, smoothValue, effectiveOrder, maxNgramOrder } = resolveScoreOptions(options);
-  if (stats.length !== 2 + 2 * maxNgramOrder) {
-    throw new ValidateError(
-      'LENGTH_MISMATCH',
-      `has ${stats.length} values; expected ${2 + 2 * maxNgramOrder} for maxNgramOrder ${maxNgramOrder} ([sysLen, refLen, correct..., total...])`,
-      { field: 'stats' },
-    );
-  }
-  for (let j = 0; j < stats.length; j++) {
-    const v = stats[j]!;
-    if (!Number.isFinite(v) || v < 0) {
-      throw new ValidateError('NOT_FINITE', `is ${v}; statistics are counts >= 0`, {
-        field: `stats[${j}]`,
-      });
-    }
-  }
+  checkSufficientStats(
+    stats,
+    2 + 2 * maxNgramOrder,
+    `for maxNgramOrder ${maxNgramOrder} ([sysLen, refLen, correct..., total...])`,
+  );
   const sysLen = stats[0]!;
   const refLen = stats[1]!;
   const correct = stats.slice(2, 2 + maxNgramOrder);
@@ -349,12 +340,7 @@ export function corpusBleu(
   references: readonly (string | readonly string[])[],
   options: BleuOptions = {},
 ): BleuResult {
-  checkNonEmpty(hypotheses, 'hypotheses');
-  const rows = bleuSentenceStats(hypotheses, references, options);
-  const width = rows[0]!.length;
-  const sum = new Array<number>(width).fill(0);
-  for (const row of rows) for (let j = 0; j < width; j++) sum[j]! += row[j]!;
-  return bleuFromStats(sum, options);
+  return corpusFromSentenceStats(hypotheses, references, options, bleuSentenceStats, bleuFromStats);
 }
 
 /**

@@ -2,8 +2,9 @@
 // several references), plus per-sentence sufficient statistics for bootstrap resampling.
 
 import { ValidateError } from '../errors.js';
+import { checkSufficientStats, corpusFromSentenceStats } from './sufficient-stats.js';
 import { codePointsIfNeeded, normalizeReferences, pyRemoveWhitespace, pySplit } from './text.js';
-import { checkInteger, checkNonEmpty } from './utils.js';
+import { checkInteger } from './utils.js';
 
 /** Options that turn summed statistics into a score (see `chrfFromStats`). */
 export interface ChrfScoreOptions {
@@ -322,21 +323,11 @@ export function chrfFromStats(
 ): ChrfResult {
   const o = resolveScoreOptions(options);
   const expected = 3 * (o.charOrder + o.wordOrder);
-  if (stats.length !== expected) {
-    throw new ValidateError(
-      'LENGTH_MISMATCH',
-      `has ${stats.length} values; expected ${expected} (3 per order) for charOrder ${o.charOrder} and wordOrder ${o.wordOrder}`,
-      { field: 'stats' },
-    );
-  }
-  for (let j = 0; j < stats.length; j++) {
-    const v = stats[j]!;
-    if (!Number.isFinite(v) || v < 0) {
-      throw new ValidateError('NOT_FINITE', `is ${v}; statistics are counts >= 0`, {
-        field: `stats[${j}]`,
-      });
-    }
-  }
+  checkSufficientStats(
+    stats,
+    expected,
+    `(3 per order) for charOrder ${o.charOrder} and wordOrder ${o.wordOrder}`,
+  );
   return makeResult(fScore(stats, o), o);
 }
 
@@ -349,12 +340,7 @@ export function corpusChrf(
   references: readonly (string | readonly string[])[],
   options: ChrfOptions = {},
 ): ChrfResult {
-  checkNonEmpty(hypotheses, 'hypotheses');
-  const rows = chrfSentenceStats(hypotheses, references, options);
-  const width = rows[0]!.length;
-  const sum = new Array<number>(width).fill(0);
-  for (const row of rows) for (let j = 0; j < width; j++) sum[j]! += row[j]!;
-  return chrfFromStats(sum, options);
+  return corpusFromSentenceStats(hypotheses, references, options, chrfSentenceStats, chrfFromStats);
 }
 
 /** Sentence chrF like sacreBLEU's `sentence_chrf`. */

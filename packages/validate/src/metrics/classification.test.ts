@@ -23,8 +23,8 @@ import {
   rocAucScore,
   rocCurve,
   subsetAccuracy,
-  ValidateError,
 } from '../index.js';
+import { close, closeAveraged, codeOf } from './test-helpers.js';
 
 interface PrfRow {
   beta: number;
@@ -111,24 +111,12 @@ const fixture = JSON.parse(
   readFileSync(new URL('./fixtures/classification.json', import.meta.url), 'utf8'),
 ) as Fixture;
 
-function close(actual: number, expected: number): void {
-  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
-}
 function closeAll(actual: readonly number[], expected: readonly number[]): void {
   expect(actual.length).toBe(expected.length);
   actual.forEach((v, i) => {
     if (Number.isNaN(expected[i]!)) expect(v).toBeNaN();
     else close(v, expected[i]!);
   });
-}
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidateError);
-    return (error as ValidateError).code;
-  }
-  throw new Error('expected a ValidateError');
 }
 
 describe('single-label metrics match scikit-learn', () => {
@@ -146,9 +134,7 @@ describe('single-label metrics match scikit-learn', () => {
           expect(got.support).toEqual(row.support);
         } else {
           const got = precisionRecallFscore(c.yTrue, c.yPred, { ...base, average: row.average });
-          close(got.precision, row.precision[0]!);
-          close(got.recall, row.recall[0]!);
-          close(got.fScore, row.fScore[0]!);
+          closeAveraged(got, row);
           close(
             precisionScore(c.yTrue, c.yPred, { ...base, average: row.average }),
             row.precision[0]!,
@@ -291,9 +277,7 @@ describe('sample weights match scikit-learn', () => {
             sampleWeight,
             average: row.average as 'micro',
           });
-          close(got.precision, row.precision[0]!);
-          close(got.recall, row.recall[0]!);
-          close(got.fScore, row.fScore[0]!);
+          closeAveraged(got, row);
         }
       }
       for (const norm of ['none', 'true'] as const) {
@@ -357,9 +341,7 @@ describe('sample weights match scikit-learn', () => {
             sampleWeight,
             average: row.average as 'micro',
           });
-          close(got.precision, row.precision[0]!);
-          close(got.recall, row.recall[0]!);
-          close(got.fScore, row.fScore[0]!);
+          closeAveraged(got, row);
         }
       }
       for (const average of ['micro', 'macro', 'weighted'] as const) {
@@ -430,9 +412,7 @@ describe('multi-label metrics match scikit-learn', () => {
             ...base,
             average: row.average as 'micro',
           });
-          close(got.precision, row.precision[0]!);
-          close(got.recall, row.recall[0]!);
-          close(got.fScore, row.fScore[0]!);
+          closeAveraged(got, row);
         }
       }
       for (const average of ['micro', 'macro', 'weighted'] as const) {

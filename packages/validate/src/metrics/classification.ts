@@ -362,82 +362,36 @@ export function precisionRecallFscore(
   return scores as AveragedScores;
 }
 
-/** Precision (`average: 'none'` gives one value per label). */
-export function precisionScore(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options: PerClassOptions,
-): number[];
-export function precisionScore(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options?: AveragedOptions,
-): number;
-export function precisionScore(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options: PrecisionRecallFscoreOptions = {},
-): number | number[] {
-  return (precisionRecallFscore(yTrue, yPred, options as AveragedOptions) as AveragedScores)
-    .precision;
+/** One score of `precisionRecallFscore`: a number, or one per label with `average: 'none'`. */
+export interface ClassScoreFunction {
+  (yTrue: readonly Label[], yPred: readonly Label[], options: PerClassOptions): number[];
+  (yTrue: readonly Label[], yPred: readonly Label[], options?: AveragedOptions): number;
 }
+
+function classScore(
+  key: keyof AveragedScores,
+  fixed: Partial<PrecisionRecallFscoreOptions> = {},
+): ClassScoreFunction {
+  return ((yTrue, yPred, options: PrecisionRecallFscoreOptions = {}) =>
+    (
+      precisionRecallFscore(yTrue, yPred, {
+        ...options,
+        ...fixed,
+      } as AveragedOptions) as AveragedScores
+    )[key]) as ClassScoreFunction;
+}
+
+/** Precision (`average: 'none'` gives one value per label). */
+export const precisionScore = classScore('precision');
 
 /** Recall (`average: 'none'` gives one value per label). */
-export function recallScore(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options: PerClassOptions,
-): number[];
-export function recallScore(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options?: AveragedOptions,
-): number;
-export function recallScore(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options: PrecisionRecallFscoreOptions = {},
-): number | number[] {
-  return (precisionRecallFscore(yTrue, yPred, options as AveragedOptions) as AveragedScores).recall;
-}
+export const recallScore = classScore('recall');
 
 /** F-beta score; `options.beta` defaults to 1 (F1). */
-export function fbetaScore(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options: PerClassOptions,
-): number[];
-export function fbetaScore(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options?: AveragedOptions,
-): number;
-export function fbetaScore(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options: PrecisionRecallFscoreOptions = {},
-): number | number[] {
-  return (precisionRecallFscore(yTrue, yPred, options as AveragedOptions) as AveragedScores).fScore;
-}
+export const fbetaScore = classScore('fScore');
 
 /** F1 score (F-beta with beta = 1, whatever `options.beta` says). */
-export function f1Score(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options: PerClassOptions,
-): number[];
-export function f1Score(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options?: AveragedOptions,
-): number;
-export function f1Score(
-  yTrue: readonly Label[],
-  yPred: readonly Label[],
-  options: PrecisionRecallFscoreOptions = {},
-): number | number[] {
-  return fbetaScore(yTrue, yPred, { ...options, beta: 1 } as AveragedOptions);
-}
+export const f1Score = classScore('fScore', { beta: 1 });
 
 export interface ClassificationReportOptions extends ClassificationOptions, SampleWeightOptions {
   /** Value of a precision or recall whose denominator is zero. @default 0 */
@@ -621,6 +575,18 @@ function checkScores(yTrue: readonly unknown[], yScore: readonly number[]): void
   checkFiniteArray(yScore, 'yScore');
 }
 
+/** The checked inputs of a binary score curve: 1/0 per sample for `posLabel`, and the weights. */
+function binaryInputs(
+  yTrue: readonly Label[],
+  yScore: readonly number[],
+  posLabel: Label,
+  sampleWeight: readonly number[] | undefined,
+): { positive: Uint8Array; weights: Float64Array } {
+  checkScores(yTrue, yScore);
+  const weights = checkSampleWeights(sampleWeight, yTrue.length);
+  return { positive: binarize(yTrue, posLabel, 'yTrue'), weights };
+}
+
 function rocFromBinary(
   positive: ArrayLike<number>,
   yScore: readonly number[],
@@ -661,9 +627,8 @@ export function rocCurve(
   options: RocCurveOptions = {},
 ): RocCurve {
   const { posLabel = 1, dropIntermediate = true, sampleWeight } = options;
-  checkScores(yTrue, yScore);
-  const weights = checkSampleWeights(sampleWeight, yTrue.length);
-  return rocFromBinary(binarize(yTrue, posLabel, 'yTrue'), yScore, dropIntermediate, weights);
+  const { positive, weights } = binaryInputs(yTrue, yScore, posLabel, sampleWeight);
+  return rocFromBinary(positive, yScore, dropIntermediate, weights);
 }
 
 function trapezoid(x: readonly number[], y: readonly number[]): number {
@@ -728,9 +693,8 @@ export function precisionRecallCurve(
   options: BinaryScoreOptions = {},
 ): PrecisionRecallCurve {
   const { posLabel = 1, sampleWeight } = options;
-  checkScores(yTrue, yScore);
-  const weights = checkSampleWeights(sampleWeight, yTrue.length);
-  return prFromBinary(binarize(yTrue, posLabel, 'yTrue'), yScore, weights);
+  const { positive, weights } = binaryInputs(yTrue, yScore, posLabel, sampleWeight);
+  return prFromBinary(positive, yScore, weights);
 }
 
 function binaryAveragePrecision(
@@ -752,9 +716,8 @@ export function averagePrecisionScore(
   options: BinaryScoreOptions = {},
 ): number {
   const { posLabel = 1, sampleWeight } = options;
-  checkScores(yTrue, yScore);
-  const weights = checkSampleWeights(sampleWeight, yTrue.length);
-  return binaryAveragePrecision(binarize(yTrue, posLabel, 'yTrue'), yScore, weights);
+  const { positive, weights } = binaryInputs(yTrue, yScore, posLabel, sampleWeight);
+  return binaryAveragePrecision(positive, yScore, weights);
 }
 
 export interface MulticlassRocAucOptions extends ClassificationOptions, SampleWeightOptions {

@@ -9,8 +9,8 @@ import {
   nerAccuracy,
   nerClassificationReport,
   nerPrecisionRecallFscore,
-  ValidateError,
 } from '../index.js';
+import { close, closeAveraged, codeOf } from './test-helpers.js';
 
 interface ScoreRow {
   average: 'none' | 'micro' | 'macro' | 'weighted';
@@ -41,18 +41,6 @@ const fixture = JSON.parse(
   }>;
 };
 
-function close(actual: number, expected: number): void {
-  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
-}
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidateError);
-    return (error as ValidateError).code;
-  }
-  throw new Error('expected a ValidateError');
-}
 function sameScores(
   yTrue: string[][],
   yPred: string[][],
@@ -78,9 +66,7 @@ function sameScores(
       expect(got.support).toEqual(row.support);
     } else {
       const got = nerPrecisionRecallFscore(yTrue, yPred, { ...base, average: row.average });
-      close(got.precision, row.precision[0]!);
-      close(got.recall, row.recall[0]!);
-      close(got.fScore, row.fScore[0]!);
+      closeAveraged(got, row);
     }
   }
 }

@@ -11,8 +11,8 @@ import {
   rankAverage,
   rootMeanSquaredError,
   spearman,
-  ValidateError,
 } from '../index.js';
+import { codeOf } from './test-helpers.js';
 
 interface Case {
   yTrue: number[];
@@ -42,15 +42,6 @@ const fixture = JSON.parse(
 
 function close(actual: number, expected: number, rel = 1e-12): void {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.abs(expected) + 1e-300);
-}
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidateError);
-    return (error as ValidateError).code;
-  }
-  throw new Error('expected a ValidateError');
 }
 
 describe('regression metrics', () => {

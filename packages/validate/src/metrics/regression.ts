@@ -42,15 +42,25 @@ function weightedAverage(values: (i: number) => number, weights: Float64Array): 
   return sum / total;
 }
 
+/** Weighted mean of `loss(yTrue[i] − yPred[i])` over the checked inputs. */
+function meanLoss(
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  options: RegressionOptions,
+  loss: (error: number) => number,
+): number {
+  checkRegression(yTrue, yPred);
+  const w = checkSampleWeights(options.sampleWeight, yTrue.length);
+  return weightedAverage((i) => loss(yTrue[i]! - yPred[i]!), w);
+}
+
 /** Mean of squared errors (weighted by `options.sampleWeight`). */
 export function meanSquaredError(
   yTrue: readonly number[],
   yPred: readonly number[],
   options: RegressionOptions = {},
 ): number {
-  checkRegression(yTrue, yPred);
-  const w = checkSampleWeights(options.sampleWeight, yTrue.length);
-  return weightedAverage((i) => (yTrue[i]! - yPred[i]!) ** 2, w);
+  return meanLoss(yTrue, yPred, options, (error) => error ** 2);
 }
 
 /** Square root of the mean squared error. */
@@ -68,9 +78,7 @@ export function meanAbsoluteError(
   yPred: readonly number[],
   options: RegressionOptions = {},
 ): number {
-  checkRegression(yTrue, yPred);
-  const w = checkSampleWeights(options.sampleWeight, yTrue.length);
-  return weightedAverage((i) => Math.abs(yTrue[i]! - yPred[i]!), w);
+  return meanLoss(yTrue, yPred, options, Math.abs);
 }
 
 export interface R2Options extends RegressionOptions {

@@ -12,8 +12,8 @@ import {
   ndcgScore,
   precisionAtK,
   recallAtK,
-  ValidateError,
 } from '../index.js';
+import { close, codeOf } from './test-helpers.js';
 
 const fixture = JSON.parse(
   readFileSync(new URL('./fixtures/retrieval.json', import.meta.url), 'utf8'),
@@ -25,19 +25,6 @@ const fixture = JSON.parse(
   }>;
   rankedLists: { queries: RetrievalQuery[]; ndcgAt4: number; perQueryAt4: number[] };
 };
-
-function close(actual: number, expected: number): void {
-  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
-}
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidateError);
-    return (error as ValidateError).code;
-  }
-  throw new Error('expected a ValidateError');
-}
 
 const queries: RetrievalQuery[] = [
   { retrieved: ['a', 'b', 'c', 'd', 'e'], relevant: ['b', 'e', 'x'] },

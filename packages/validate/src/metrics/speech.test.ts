@@ -9,11 +9,11 @@ import {
   matchErrorRate,
   processCharacters,
   processWords,
-  ValidateError,
   wordErrorRate,
   wordInformationLost,
   wordInformationPreserved,
 } from '../index.js';
+import { close, codeOf } from './test-helpers.js';
 
 type Chunk = [AlignmentChunk['type'], number, number, number, number];
 interface Counts {
@@ -52,9 +52,6 @@ const fixture = JSON.parse(
   allEmpty: { silent: WordRef; hallucinated: WordRef };
 };
 
-function close(actual: number, expected: number): void {
-  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
-}
 function sameCounts(actual: EditCounts, expected: Counts): void {
   expect({
     hits: actual.hits,
@@ -88,15 +85,6 @@ function sameWords(actual: ReturnType<typeof processWords>, expected: WordRef): 
   close(actual.wil, expected.wil);
   close(actual.wip, expected.wip);
   sameCounts(actual, expected);
-}
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidateError);
-    return (error as ValidateError).code;
-  }
-  throw new Error('expected a ValidateError');
 }
 
 describe('word and character measures match jiwer', () => {

@@ -4,6 +4,9 @@
 import { ValidateError } from '../errors.js';
 import { checkNonEmpty } from './utils.js';
 
+/** One sentence or a corpus of sentences, as every speech measure accepts. */
+type Texts = string | readonly string[];
+
 export interface SpeechOptions {
   /** Applied to every reference and hypothesis before the other normalisations. @default undefined */
   transform?: (text: string) => string;
@@ -84,6 +87,14 @@ const OP_SUB = 1;
 const OP_DEL = 2;
 const OP_INS = 3;
 const CHUNK_TYPES = ['equal', 'substitute', 'delete', 'insert'] as const;
+const COUNT_KEYS = [
+  'hits',
+  'substitutions',
+  'deletions',
+  'insertions',
+  'referenceLength',
+  'hypothesisLength',
+] as const;
 
 // Reused across calls: the DP rows, the backtrace matrix and the edit-op buffers only grow, so a
 // corpus of 100,000 utterances allocates them a handful of times.
@@ -382,13 +393,13 @@ function characters(text: string): string[] {
   return Array.from(text.trim());
 }
 
-function asList(value: string | readonly string[]): readonly string[] {
+function asList(value: Texts): readonly string[] {
   return typeof value === 'string' ? [value] : value;
 }
 
 function process(
-  references: string | readonly string[],
-  hypotheses: string | readonly string[],
+  references: Texts,
+  hypotheses: Texts,
   options: SpeechOptions,
   tokenize: (text: string) => string[],
   collapseByDefault: boolean,
@@ -456,22 +467,18 @@ function process(
     refCodes = encode(refTokens, refCodes);
     hypCodes = encode(hypTokens, hypCodes);
     const edits = alignTokens(refCodes, refTokens.length, hypCodes, hypTokens.length);
-    totals.substitutions += edits.substitutions;
-    totals.deletions += edits.deletions;
-    totals.insertions += edits.insertions;
-    totals.hits += refTokens.length - edits.substitutions - edits.deletions;
-    totals.referenceLength += refTokens.length;
-    totals.hypothesisLength += hypTokens.length;
+    const sentence: SentenceCounts = {
+      hits: refTokens.length - edits.substitutions - edits.deletions,
+      substitutions: edits.substitutions,
+      deletions: edits.deletions,
+      insertions: edits.insertions,
+      referenceLength: refTokens.length,
+      hypothesisLength: hypTokens.length,
+    };
+    for (const key of COUNT_KEYS) totals[key] += sentence[key];
     if (keepAlignments) {
       totals.alignments.push(chunksFromOps(edits.opCount, refTokens.length, hypTokens.length));
-      totals.sentences.push({
-        hits: refTokens.length - edits.substitutions - edits.deletions,
-        substitutions: edits.substitutions,
-        deletions: edits.deletions,
-        insertions: edits.insertions,
-        referenceLength: refTokens.length,
-        hypothesisLength: hypTokens.length,
-      });
+      totals.sentences.push(sentence);
     }
   }
   return totals;
@@ -482,8 +489,8 @@ function process(
  * over sentences before the rates are taken.
  */
 export function processWords(
-  references: string | readonly string[],
-  hypotheses: string | readonly string[],
+  references: Texts,
+  hypotheses: Texts,
   options: SpeechOptions = {},
 ): WordMeasures {
   const counts = process(references, hypotheses, options, words, true);
@@ -506,8 +513,8 @@ export function processWords(
 
 /** Character error rate over a corpus, like `jiwer.process_characters` (spaces count). */
 export function processCharacters(
-  references: string | readonly string[],
-  hypotheses: string | readonly string[],
+  references: Texts,
+  hypotheses: Texts,
   options: SpeechOptions = {},
 ): CharacterMeasures {
   const counts = process(references, hypotheses, options, characters, false);
@@ -515,46 +522,30 @@ export function processCharacters(
   return { ...counts, cer: counts.referenceLength === 0 ? i : (s + d + i) / (h + s + d) };
 }
 
-/** Word error rate: (S + D + I) / (H + S + D). */
-export function wordErrorRate(
-  references: string | readonly string[],
-  hypotheses: string | readonly string[],
-  options: SpeechOptions = {},
-): number {
-  return processWords(references, hypotheses, { ...options, alignments: false }).wer;
+/** A single corpus-level word measure; alignments are skipped since only the rate is returned. */
+function wordMeasure(
+  name: 'wer' | 'mer' | 'wil' | 'wip',
+): (references: Texts, hypotheses: Texts, options?: SpeechOptions) => number {
+  return (references, hypotheses, options = {}) =>
+    processWords(references, hypotheses, { ...options, alignments: false })[name];
 }
+
+/** Word error rate: (S + D + I) / (H + S + D). */
+export const wordErrorRate = wordMeasure('wer');
 
 /** Match error rate: (S + D + I) / (H + S + D + I). */
-export function matchErrorRate(
-  references: string | readonly string[],
-  hypotheses: string | readonly string[],
-  options: SpeechOptions = {},
-): number {
-  return processWords(references, hypotheses, { ...options, alignments: false }).mer;
-}
+export const matchErrorRate = wordMeasure('mer');
 
 /** Word information lost: 1 − WIP. */
-export function wordInformationLost(
-  references: string | readonly string[],
-  hypotheses: string | readonly string[],
-  options: SpeechOptions = {},
-): number {
-  return processWords(references, hypotheses, { ...options, alignments: false }).wil;
-}
+export const wordInformationLost = wordMeasure('wil');
 
 /** Word information preserved: (H / reference words) · (H / hypothesis words). */
-export function wordInformationPreserved(
-  references: string | readonly string[],
-  hypotheses: string | readonly string[],
-  options: SpeechOptions = {},
-): number {
-  return processWords(references, hypotheses, { ...options, alignments: false }).wip;
-}
+export const wordInformationPreserved = wordMeasure('wip');
 
 /** Character error rate: character-level (S + D + I) / (H + S + D). */
 export function characterErrorRate(
-  references: string | readonly string[],
-  hypotheses: string | readonly string[],
+  references: Texts,
+  hypotheses: Texts,
   options: SpeechOptions = {},
 ): number {
   return processCharacters(references, hypotheses, { ...options, alignments: false }).cer;

@@ -40,3 +40,48 @@ export function sumSufficientStats(
   }
   return total;
 }
+
+/**
+ * Checks a summed statistics vector before a corpus score is taken from it: the length that the
+ * scoring options imply (`layout` says which, for the message) and counts that are finite and >= 0.
+ */
+export function checkSufficientStats(
+  stats: readonly number[],
+  expected: number,
+  layout: string,
+): void {
+  if (stats.length !== expected) {
+    throw new ValidateError(
+      'LENGTH_MISMATCH',
+      `has ${stats.length} values; expected ${expected} ${layout}`,
+      { field: 'stats' },
+    );
+  }
+  for (let j = 0; j < stats.length; j++) {
+    const v = stats[j]!;
+    if (!Number.isFinite(v) || v < 0) {
+      throw new ValidateError('NOT_FINITE', `is ${v}; statistics are counts >= 0`, {
+        field: `stats[${j}]`,
+      });
+    }
+  }
+}
+
+/**
+ * A corpus score as sacreBLEU takes it: per-sentence statistics summed over the corpus, then
+ * scored once (not an average of sentence scores).
+ */
+export function corpusFromSentenceStats<O, R>(
+  hypotheses: readonly string[],
+  references: readonly (string | readonly string[])[],
+  options: O,
+  sentenceStats: (
+    hypotheses: readonly string[],
+    references: readonly (string | readonly string[])[],
+    options: O,
+  ) => number[][],
+  fromStats: (stats: readonly number[], options: O) => R,
+): R {
+  checkNonEmpty(hypotheses, 'hypotheses');
+  return fromStats(sumSufficientStats(sentenceStats(hypotheses, references, options)), options);
+}

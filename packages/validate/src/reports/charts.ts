@@ -8,6 +8,13 @@ type EChartsModule = typeof import('echarts');
 // Plain option objects: echarts' own option type is a wide union that adds nothing here.
 type ChartOption = Record<string, unknown>;
 
+/** An echarts option with the pixel size to render it at. */
+export interface ChartSpec {
+  option: ChartOption;
+  width: number;
+  height: number;
+}
+
 const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
 const COLORS = { better: '#2e7d32', worse: '#c62828', same: '#757575', bar: '#3f6fd8' };
 
@@ -38,11 +45,7 @@ function shorten(label: string, max = 18): string {
   return label.length > max ? `${label.slice(0, max - 1)}…` : label;
 }
 
-export function confusionMatrixOption(cm: ReportConfusionMatrix): {
-  option: ChartOption;
-  width: number;
-  height: number;
-} {
+export function confusionMatrixOption(cm: ReportConfusionMatrix): ChartSpec {
   const n = cm.labels.length;
   const cell = Math.max(28, Math.min(64, Math.floor(520 / n)));
   const data: Array<[number, number, number]> = [];
@@ -102,11 +105,7 @@ export function confusionMatrixOption(cm: ReportConfusionMatrix): {
   };
 }
 
-export function perClassF1Option(perClass: Record<string, ClassScores>): {
-  option: ChartOption;
-  width: number;
-  height: number;
-} {
+export function perClassF1Option(perClass: Record<string, ClassScores>): ChartSpec {
   const entries = Object.entries(perClass);
   const rotate = entries.length > 5;
   const width = Math.max(420, 120 + entries.length * 56);
@@ -140,11 +139,7 @@ export function perClassF1Option(perClass: Record<string, ClassScores>): {
   };
 }
 
-export function historyOption(history: ReportHistoryPoint[]): {
-  option: ChartOption;
-  width: number;
-  height: number;
-} {
+export function historyOption(history: ReportHistoryPoint[]): ChartSpec {
   const names = historyMetrics(history);
   return {
     width: 720,
@@ -177,11 +172,7 @@ export function historyOption(history: ReportHistoryPoint[]): {
  * Delta (candidate − baseline) per metric as a point with its confidence interval as an error bar,
  * coloured by verdict, around a zero line. echarts has no error-bar series, hence the custom one.
  */
-export function deltaOption(comparisons: ComparisonResult[]): {
-  option: ChartOption;
-  width: number;
-  height: number;
-} {
+export function deltaOption(comparisons: ComparisonResult[]): ChartSpec {
   const height = 110 + comparisons.length * 44;
   const colorOf = (c: ComparisonResult) =>
     c.verdict === 'better' ? COLORS.better : c.verdict === 'worse' ? COLORS.worse : COLORS.same;
@@ -226,33 +217,12 @@ export function deltaOption(comparisons: ComparisonResult[]): {
             const style = { stroke, lineWidth: 2 };
             return {
               type: 'group',
+              // The interval, then a vertical cap at each end.
               children: [
-                {
-                  type: 'line',
-                  shape: { x1: lowPoint[0], y1: lowPoint[1], x2: highPoint[0], y2: highPoint[1] },
-                  style,
-                },
-                {
-                  type: 'line',
-                  shape: {
-                    x1: lowPoint[0],
-                    y1: lowPoint[1] - cap,
-                    x2: lowPoint[0],
-                    y2: lowPoint[1] + cap,
-                  },
-                  style,
-                },
-                {
-                  type: 'line',
-                  shape: {
-                    x1: highPoint[0],
-                    y1: highPoint[1] - cap,
-                    x2: highPoint[0],
-                    y2: highPoint[1] + cap,
-                  },
-                  style,
-                },
-              ],
+                [lowPoint[0], lowPoint[1], highPoint[0], highPoint[1]],
+                [lowPoint[0], lowPoint[1] - cap, lowPoint[0], lowPoint[1] + cap],
+                [highPoint[0], highPoint[1] - cap, highPoint[0], highPoint[1] + cap],
+              ].map(([x1, y1, x2, y2]) => ({ type: 'line', shape: { x1, y1, x2, y2 }, style })),
             };
           },
         },

@@ -1,22 +1,26 @@
 // Self-contained HTML report renderer: one file with inline CSS and inline SVG charts, no scripts
 // and no external URLs, so it can be attached to a CI run or mailed and still open anywhere.
 import {
+  type ChartSpec,
   confusionMatrixOption,
   deltaOption,
   historyOption,
   perClassF1Option,
   renderSvg,
 } from './charts.js';
-import type { ReportInput } from './types.js';
 import {
-  escapeHtml,
-  formatCi,
-  formatLevel,
-  formatNumber,
-  formatSigned,
-  historyLabel,
-  historyMetrics,
-} from './utils.js';
+  comparisonTable,
+  confusionTable,
+  gateTable,
+  historyTable,
+  metricsTable,
+  paragraphs,
+  perClassTable,
+  type ReportCell,
+  type ReportTable,
+} from './tables.js';
+import type { ReportInput } from './types.js';
+import { escapeHtml } from './utils.js';
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1b1b1f;line-height:1.45}
@@ -43,31 +47,36 @@ function inlineSvg(svg: string, name: string): string {
 }
 
 /** A table in a horizontally scrolling box, so wide confusion matrices do not widen the page. */
-function table(
-  header: string[],
-  rows: string[][],
-  numeric: ReadonlySet<number>,
-  wrap: ReadonlySet<number> = new Set(),
-): string {
-  const head = header.map((h) => `<th>${h}</th>`).join('');
-  const cell = (text: string, i: number) => {
-    const cls = numeric.has(i) ? ' class="num"' : wrap.has(i) ? ' class="wrap"' : '';
-    return `<td${cls}>${text}</td>`;
+function table({ header, rows }: ReportTable): string {
+  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const cell = (c: ReportCell) => {
+    const cls = c.numeric ? ' class="num"' : c.wrap ? ' class="wrap"' : '';
+    const escaped = escapeHtml(c.text);
+    const body =
+      c.tone === 'strong'
+        ? `<b>${escaped}</b>`
+        : c.tone === undefined
+          ? escaped
+          : `<span class="${c.tone}">${escaped}</span>`;
+    return `<td${cls}>${body}</td>`;
   };
   const body = rows.map((row) => `<tr>${row.map(cell).join('')}</tr>`).join('\n');
   return `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
-const range = (from: number, to: number) =>
-  new Set(Array.from({ length: to - from }, (_, i) => from + i));
+/** A chart as inline SVG; `name` labels it for screen readers and tests. */
+async function figure(chart: ChartSpec, name: string): Promise<string> {
+  const svg = await renderSvg(chart.option, chart.width, chart.height);
+  return `<figure class="chart">${inlineSvg(svg, name)}</figure>`;
+}
 
 export async function renderHtml(input: ReportInput, digits: number): Promise<string> {
-  const num = (v: number) => escapeHtml(formatNumber(v, digits));
   const e = escapeHtml;
   const parts: string[] = [`<h1>${e(input.title)}</h1>`];
   const facts: string[] = [];
-  if (input.modelVersion !== undefined)
+  if (input.modelVersion !== undefined) {
     facts.push(`<span>Model: <b>${e(input.modelVersion)}</b></span>`);
+  }
   if (input.baselineVersion !== undefined) {
     facts.push(`<span>Baseline: <b>${e(input.baselineVersion)}</b></span>`);
   }
@@ -78,142 +87,45 @@ export async function renderHtml(input: ReportInput, digits: number): Promise<st
     const passed = input.gates.passed;
     parts.push(
       `<h2>Quality gate <span class="badge ${passed ? 'pass' : 'fail'}">${passed ? 'PASSED' : 'FAILED'}</span></h2>`,
-    );
-    parts.push(
-      table(
-        ['Rule', 'Result', 'Actual', 'Threshold', 'Reason'],
-        input.gates.rules.map((r) => [
-          e(r.slice === undefined ? r.id : `${r.id} (${r.slice})`),
-          r.passed ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>',
-          r.actual === undefined ? '' : num(r.actual),
-          r.threshold === undefined ? '' : num(r.threshold),
-          e(r.reason),
-        ]),
-        new Set([2, 3]),
-        new Set([4]),
-      ),
+      table(gateTable(input.gates, digits)),
     );
   }
-
   if (input.metrics !== undefined && Object.keys(input.metrics).length > 0) {
-    parts.push('<h2>Metrics</h2>');
-    parts.push(
-      table(
-        ['Metric', 'Value'],
-        Object.entries(input.metrics).map(([name, value]) => [e(name), num(value)]),
-        new Set([1]),
-      ),
-    );
+    parts.push('<h2>Metrics</h2>', table(metricsTable(input.metrics, digits)));
   }
-
   if (input.comparisons !== undefined && input.comparisons.length > 0) {
-    const delta = deltaOption(input.comparisons);
-    parts.push('<h2>Comparison with baseline</h2>');
     parts.push(
-      `<figure class="chart">${inlineSvg(await renderSvg(delta.option, delta.width, delta.height), 'delta')}</figure>`,
-    );
-    parts.push(
-      table(
-        [
-          'Metric',
-          'Baseline',
-          'Candidate',
-          'Delta',
-          'CI',
-          'p-value',
-          'Test',
-          'n',
-          'Degraded',
-          'Verdict',
-        ],
-        input.comparisons.map((c) => [
-          e(c.metric),
-          num(c.baseline),
-          num(c.candidate),
-          e(formatSigned(c.delta, digits)),
-          e(`${formatLevel(c.ci.level)} ${formatCi(c, digits)}`),
-          num(c.pValue),
-          e(c.test),
-          String(c.n),
-          String(c.degraded?.length ?? 0),
-          c.verdict === 'worse'
-            ? '<span class="fail">worse</span>'
-            : c.verdict === 'better'
-              ? '<span class="pass">better</span>'
-              : 'no significant difference',
-        ]),
-        range(1, 9),
-      ),
+      '<h2>Comparison with baseline</h2>',
+      await figure(deltaOption(input.comparisons), 'delta'),
+      table(comparisonTable(input.comparisons, digits)),
     );
   }
-
   if (input.perClass !== undefined && Object.keys(input.perClass).length > 0) {
-    const f1 = perClassF1Option(input.perClass);
-    parts.push('<h2>Per-class scores</h2>');
     parts.push(
-      `<figure class="chart">${inlineSvg(await renderSvg(f1.option, f1.width, f1.height), 'per-class-f1')}</figure>`,
-    );
-    parts.push(
-      table(
-        ['Class', 'Precision', 'Recall', 'F1', 'Support'],
-        Object.entries(input.perClass).map(([label, s]) => [
-          e(label),
-          num(s.precision),
-          num(s.recall),
-          num(s.f1),
-          String(s.support),
-        ]),
-        range(1, 5),
-      ),
+      '<h2>Per-class scores</h2>',
+      await figure(perClassF1Option(input.perClass), 'per-class-f1'),
+      table(perClassTable(input.perClass, digits)),
     );
   }
-
-  const cm = input.confusionMatrix;
-  if (cm !== undefined) {
-    const heat = confusionMatrixOption(cm);
-    parts.push('<h2>Confusion matrix</h2>');
+  if (input.confusionMatrix !== undefined) {
     parts.push(
-      `<figure class="chart">${inlineSvg(await renderSvg(heat.option, heat.width, heat.height), 'confusion-matrix')}</figure>`,
-    );
-    parts.push(
-      table(
-        ['true \\ predicted', ...cm.labels.map((l) => e(String(l)))],
-        cm.matrix.map((row, i) => [
-          `<b>${e(String(cm.labels[i] ?? ''))}</b>`,
-          ...row.map((v) => num(v)),
-        ]),
-        range(1, cm.labels.length + 1),
-      ),
+      '<h2>Confusion matrix</h2>',
+      await figure(confusionMatrixOption(input.confusionMatrix), 'confusion-matrix'),
+      table(confusionTable(input.confusionMatrix, digits)),
     );
   }
-
   if (input.history !== undefined && input.history.length > 0) {
-    const names = historyMetrics(input.history);
-    const line = historyOption(input.history);
-    parts.push('<h2>Metric history</h2>');
     parts.push(
-      `<figure class="chart">${inlineSvg(await renderSvg(line.option, line.width, line.height), 'history')}</figure>`,
-    );
-    parts.push(
-      table(
-        [input.history.some((p) => p.run !== undefined) ? 'Run' : 'Step', ...names.map(e)],
-        input.history.map((point, i) => [
-          e(historyLabel(point, i)),
-          ...names.map((name) => {
-            const v = point.values[name];
-            return v === undefined ? '' : num(v);
-          }),
-        ]),
-        range(1, names.length + 1),
-      ),
+      '<h2>Metric history</h2>',
+      await figure(historyOption(input.history), 'history'),
+      table(historyTable(input.history, digits)),
     );
   }
-
   for (const section of input.sections ?? []) {
-    parts.push(`<h2>${e(section.title)}</h2>`);
-    for (const paragraph of section.body.split(/\r?\n\s*\r?\n/)) {
-      if (paragraph.trim() !== '') parts.push(`<p>${e(paragraph.trim())}</p>`);
-    }
+    parts.push(
+      `<h2>${e(section.title)}</h2>`,
+      ...paragraphs(section.body).map((p) => `<p>${e(p)}</p>`),
+    );
   }
 
   return `<!DOCTYPE html>

@@ -1,14 +1,17 @@
 // Markdown report renderer: headings and GitHub-flavoured tables, with cell text escaped so labels
 // containing pipes, HTML or newlines cannot break the table or inject markup.
-import type { ReportInput } from './types.js';
 import {
-  formatCi,
-  formatLevel,
-  formatNumber,
-  formatSigned,
-  historyLabel,
-  historyMetrics,
-} from './utils.js';
+  comparisonTable,
+  confusionTable,
+  gateTable,
+  historyTable,
+  metricsTable,
+  paragraphs,
+  perClassTable,
+  type ReportCell,
+  type ReportTable,
+} from './tables.js';
+import type { ReportInput } from './types.js';
 
 /**
  * Escapes text for a Markdown table cell or inline text: `\` and `|` are backslash-escaped,
@@ -24,17 +27,25 @@ export function escapeMarkdown(text: string): string {
     .replace(/\r?\n|\r/g, ' ');
 }
 
-function table(header: string[], rows: string[][]): string {
+function table({ header, rows }: ReportTable): string {
+  const cell = (c: ReportCell) => {
+    const escaped = c.numeric ? c.text : escapeMarkdown(c.text);
+    return c.tone === 'fail' || c.tone === 'strong' ? `**${escaped}**` : escaped;
+  };
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+  return [
+    line(header.map(escapeMarkdown)),
+    line(header.map(() => '---')),
+    ...rows.map((row) => line(row.map(cell))),
+  ].join('\n');
 }
 
 export function renderMarkdown(input: ReportInput, digits: number): string {
-  const num = (v: number) => formatNumber(v, digits);
   const out: string[] = [`# ${escapeMarkdown(input.title)}`];
   const facts: string[] = [];
-  if (input.modelVersion !== undefined)
+  if (input.modelVersion !== undefined) {
     facts.push(`**Model:** ${escapeMarkdown(input.modelVersion)}`);
+  }
   if (input.baselineVersion !== undefined) {
     facts.push(`**Baseline:** ${escapeMarkdown(input.baselineVersion)}`);
   }
@@ -43,121 +54,33 @@ export function renderMarkdown(input: ReportInput, digits: number): string {
 
   if (input.gates !== undefined) {
     out.push(`## Quality gate: ${input.gates.passed ? 'PASSED' : 'FAILED'}`);
-    out.push(
-      table(
-        ['Rule', 'Result', 'Actual', 'Threshold', 'Reason'],
-        input.gates.rules.map((r) => [
-          escapeMarkdown(r.slice === undefined ? r.id : `${r.id} (${r.slice})`),
-          r.passed ? 'pass' : '**FAIL**',
-          r.actual === undefined ? '' : num(r.actual),
-          r.threshold === undefined ? '' : num(r.threshold),
-          escapeMarkdown(r.reason),
-        ]),
-      ),
-    );
+    out.push(table(gateTable(input.gates, digits)));
   }
-
   if (input.metrics !== undefined && Object.keys(input.metrics).length > 0) {
-    out.push('## Metrics');
-    out.push(
-      table(
-        ['Metric', 'Value'],
-        Object.entries(input.metrics).map(([name, value]) => [escapeMarkdown(name), num(value)]),
-      ),
-    );
+    out.push('## Metrics', table(metricsTable(input.metrics, digits)));
   }
-
   if (input.comparisons !== undefined && input.comparisons.length > 0) {
-    out.push('## Comparison with baseline');
-    out.push(
-      table(
-        [
-          'Metric',
-          'Baseline',
-          'Candidate',
-          'Delta',
-          'CI',
-          'p-value',
-          'Test',
-          'n',
-          'Degraded',
-          'Verdict',
-        ],
-        input.comparisons.map((c) => [
-          escapeMarkdown(c.metric),
-          num(c.baseline),
-          num(c.candidate),
-          formatSigned(c.delta, digits),
-          `${formatLevel(c.ci.level)} ${formatCi(c, digits)}`,
-          num(c.pValue),
-          escapeMarkdown(c.test),
-          String(c.n),
-          String(c.degraded?.length ?? 0),
-          c.verdict === 'worse' ? '**worse**' : c.verdict.replace(/_/g, ' '),
-        ]),
-      ),
-    );
+    out.push('## Comparison with baseline', table(comparisonTable(input.comparisons, digits)));
   }
-
   if (input.perClass !== undefined && Object.keys(input.perClass).length > 0) {
-    out.push('## Per-class scores');
+    out.push('## Per-class scores', table(perClassTable(input.perClass, digits)));
+  }
+  if (input.confusionMatrix !== undefined) {
     out.push(
-      table(
-        ['Class', 'Precision', 'Recall', 'F1', 'Support'],
-        Object.entries(input.perClass).map(([label, s]) => [
-          escapeMarkdown(label),
-          num(s.precision),
-          num(s.recall),
-          num(s.f1),
-          String(s.support),
-        ]),
-      ),
+      '## Confusion matrix',
+      'Rows are true labels, columns predicted labels.',
+      table(confusionTable(input.confusionMatrix, digits)),
     );
   }
-
-  const cm = input.confusionMatrix;
-  if (cm !== undefined) {
-    out.push('## Confusion matrix');
-    out.push('Rows are true labels, columns predicted labels.');
-    out.push(
-      table(
-        ['true \\\\ predicted', ...cm.labels.map((l) => escapeMarkdown(String(l)))],
-        cm.matrix.map((row, i) => [
-          `**${escapeMarkdown(String(cm.labels[i] ?? ''))}**`,
-          ...row.map((v) => num(v)),
-        ]),
-      ),
-    );
-  }
-
   if (input.history !== undefined && input.history.length > 0) {
-    const names = historyMetrics(input.history);
-    out.push('## Metric history');
-    out.push(
-      table(
-        [
-          input.history.some((p) => p.run !== undefined) ? 'Run' : 'Step',
-          ...names.map(escapeMarkdown),
-        ],
-        input.history.map((point, i) => [
-          escapeMarkdown(historyLabel(point, i)),
-          ...names.map((name) => {
-            const v = point.values[name];
-            return v === undefined ? '' : num(v);
-          }),
-        ]),
-      ),
-    );
+    out.push('## Metric history', table(historyTable(input.history, digits)));
   }
-
   for (const section of input.sections ?? []) {
-    out.push(`## ${escapeMarkdown(section.title)}`);
     // Paragraph breaks survive; everything else is escaped as plain text.
-    const paragraphs = section.body
-      .split(/\r?\n\s*\r?\n/)
-      .map((p) => escapeMarkdown(p.trim()))
-      .filter((p) => p !== '');
-    out.push(...paragraphs);
+    out.push(
+      `## ${escapeMarkdown(section.title)}`,
+      ...paragraphs(section.body).map(escapeMarkdown),
+    );
   }
   return `${out.join('\n\n')}\n`;
 }

@@ -93,6 +93,22 @@ describe('escapeMarkdown', () => {
 });
 
 describe('renderReport markdown', () => {
+  it('names a gate rule slice once, whether or not the id already carries it', async () => {
+    const rule = { description: 'd', passed: true, reason: 'ok' };
+    const md = await renderReport({
+      title: 't',
+      gates: {
+        passed: true,
+        rules: [
+          { ...rule, id: 'f1>=0.7[cat]', slice: 'cat' },
+          { ...rule, id: 'coverage', slice: 'set [critical]' },
+        ],
+      },
+    });
+    expect(md).toContain('| f1>=0.7\\[cat\\] | pass |');
+    expect(md).toContain('| coverage (set \\[critical\\]) | pass |');
+  });
+
   it('renders hand-computed per-class scores and confusion counts as escaped tables', async () => {
     const md = await renderReport(buildInput(), { format: 'markdown' });
     expect(

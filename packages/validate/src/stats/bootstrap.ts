@@ -272,8 +272,9 @@ export interface BootstrapResult {
    */
   pValue: number;
   resamples: number;
-  /** BCa only: bias correction z0 and acceleration a. */
+  /** BCa only: bias correction z0. */
   bias?: number;
+  /** BCa only: acceleration a (jackknife skewness of the statistic). */
   acceleration?: number;
 }
 
@@ -310,6 +311,13 @@ export function resampleIndices(
   const out = new Uint32Array(n * resamples);
   for (let t = 0; t < out.length; t++) out[t] = Math.floor(rng.next() * n);
   return out;
+}
+
+/** p-value of the chosen alternative from the two one-sided resampling p-values. */
+function resampledPValue(pLess: number, pGreater: number, alternative: Alternative): number {
+  if (alternative === 'less') return pLess;
+  if (alternative === 'greater') return pGreater;
+  return Math.min(1, 2 * Math.min(pLess, pGreater));
 }
 
 /** np.percentile (linear interpolation) of an ascending array, `q` in [0, 1]. */
@@ -373,6 +381,8 @@ export function bootstrap(
       },
     );
   }
+  // The fast path never calls finiteStatistic, so a NaN here would reach the interval silently.
+  if (values !== undefined) assertFiniteArray(values, 'statistic.meanOf');
   for (let b = 0; b < resamples; b++) {
     let value: number;
     if (values !== undefined) {
@@ -403,12 +413,7 @@ export function bootstrap(
   }
   const pLess = (atMost + 1) / (resamples + 1);
   const pGreater = (atLeast + 1) / (resamples + 1);
-  const pValue =
-    alternative === 'two-sided'
-      ? Math.min(1, 2 * Math.min(pLess, pGreater))
-      : alternative === 'less'
-        ? pLess
-        : pGreater;
+  const pValue = resampledPValue(pLess, pGreater, alternative);
   const standardError = Math.sqrt(ss / (resamples - 1));
 
   const tail = (1 - level) / 2;
@@ -583,11 +588,6 @@ export function permutationTest(
   const adjustment = exact ? 0 : 1;
   const pLess = (atMost + adjustment) / (total + adjustment);
   const pGreater = (atLeast + adjustment) / (total + adjustment);
-  const pValue =
-    alternative === 'two-sided'
-      ? Math.min(1, 2 * Math.min(pLess, pGreater))
-      : alternative === 'less'
-        ? pLess
-        : pGreater;
+  const pValue = resampledPValue(pLess, pGreater, alternative);
   return { estimate, pValue, exact, resamples: total };
 }

@@ -17,7 +17,18 @@ export interface CorrectionResult {
   alpha: number;
 }
 
-function checkPValues(pValues: readonly number[]): number[] {
+/**
+ * Checks `alpha` and the p-values, then lets `adjust` fill the adjusted values from the p-values'
+ * ascending order (stable, so equal p-values keep input order).
+ */
+function correct(
+  pValues: readonly number[],
+  options: CorrectionOptions,
+  method: CorrectionResult['method'],
+  adjust: (order: number[], m: number) => number[],
+): CorrectionResult {
+  const { alpha = 0.05 } = options;
+  assertProbability(alpha, 'alpha');
   if (!Array.isArray(pValues) || pValues.length === 0) {
     throw new ValidateError('EMPTY_INPUT', 'needs at least one p-value', { field: 'pValues' });
   }
@@ -28,8 +39,9 @@ function checkPValues(pValues: readonly number[]): number[] {
       });
     }
   });
-  // Ascending p-value order; stable so equal p-values keep input order.
-  return pValues.map((_, i) => i).sort((a, b) => (pValues[a] as number) - (pValues[b] as number));
+  const order = pValues.map((_, i) => i).sort((a, b) => pValues[a]! - pValues[b]!);
+  const adjusted = adjust(order, pValues.length);
+  return { adjusted, reject: adjusted.map((p) => p <= alpha), method, alpha };
 }
 
 /** Holm's step-down correction: adjusted p_(i) = max over j ≤ i of min(1, (m − j + 1)·p_(j)). */
@@ -37,17 +49,15 @@ export function holmCorrection(
   pValues: readonly number[],
   options: CorrectionOptions = {},
 ): CorrectionResult {
-  const { alpha = 0.05 } = options;
-  assertProbability(alpha, 'alpha');
-  const order = checkPValues(pValues);
-  const m = pValues.length;
-  const adjusted = new Array<number>(m);
-  let running = 0;
-  order.forEach((idx, rank) => {
-    running = Math.max(running, Math.min(1, (m - rank) * (pValues[idx] as number)));
-    adjusted[idx] = running;
+  return correct(pValues, options, 'holm', (order, m) => {
+    const adjusted = new Array<number>(m);
+    let running = 0;
+    order.forEach((idx, rank) => {
+      running = Math.max(running, Math.min(1, (m - rank) * pValues[idx]!));
+      adjusted[idx] = running;
+    });
+    return adjusted;
   });
-  return { adjusted, reject: adjusted.map((p) => p <= alpha), method: 'holm', alpha };
 }
 
 /** Benjamini–Hochberg step-up correction: adjusted p_(i) = min over j ≥ i of min(1, m·p_(j) / j). */
@@ -55,16 +65,14 @@ export function benjaminiHochberg(
   pValues: readonly number[],
   options: CorrectionOptions = {},
 ): CorrectionResult {
-  const { alpha = 0.05 } = options;
-  assertProbability(alpha, 'alpha');
-  const order = checkPValues(pValues);
-  const m = pValues.length;
-  const adjusted = new Array<number>(m);
-  let running = 1;
-  for (let rank = m - 1; rank >= 0; rank--) {
-    const idx = order[rank] as number;
-    running = Math.min(running, (m * (pValues[idx] as number)) / (rank + 1));
-    adjusted[idx] = running;
-  }
-  return { adjusted, reject: adjusted.map((p) => p <= alpha), method: 'benjamini-hochberg', alpha };
+  return correct(pValues, options, 'benjamini-hochberg', (order, m) => {
+    const adjusted = new Array<number>(m);
+    let running = 1;
+    for (let rank = m - 1; rank >= 0; rank--) {
+      const idx = order[rank]!;
+      running = Math.min(running, (m * pValues[idx]!) / (rank + 1));
+      adjusted[idx] = running;
+    }
+    return adjusted;
+  });
 }

@@ -18,6 +18,7 @@ export function checkName(name: unknown, field: string): string {
   return name;
 }
 
+/** Model versions are free text (they are percent-encoded into file names, see `versionFileName`). */
 export function checkVersion(version: unknown, field: string): string {
   if (
     typeof version !== 'string' ||
@@ -101,10 +102,14 @@ export async function readOptional(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ValidateError('IO_ERROR', `could not read the file: ${(error as Error).message}`, {
-      path,
-      cause: error,
-    });
+    throw new ValidateError(
+      'IO_ERROR',
+      `could not read the file: ${(error as Error).message}; check its permissions and that the path is a file`,
+      {
+        path,
+        cause: error,
+      },
+    );
   }
 }
 

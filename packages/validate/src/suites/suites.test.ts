@@ -591,5 +591,6 @@ describe('runSuite with several metrics', () => {
     expect(leastSquaresSlope([1, 2, 3, 4], [3, 5, 7, 9])).toBeCloseTo(2, 12);
     expect(leastSquaresSlope([1, 2, 3, 4], [1, 3, 2, 4])).toBeCloseTo(0.8, 12);
     expect(leastSquaresSlope([5], [1])).toBe(0);
+    expect(() => leastSquaresSlope([1, 2, 3], [1, 2])).toThrow(/y: has 2 value\(s\) but x has 3/);
   });
 });

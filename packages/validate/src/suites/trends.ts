@@ -6,6 +6,14 @@ import type { SuiteRunRecord, SuiteTrend, SuiteTrendsOptions } from './types.js'
 /** Least-squares slope of `y` over `x`; 0 for fewer than two distinct x. */
 export function leastSquaresSlope(x: readonly number[], y: readonly number[]): number {
   const n = x.length;
+  // Unequal lengths would read undefined y values and return NaN silently.
+  if (y.length !== n) {
+    throw new ValidateError(
+      'LENGTH_MISMATCH',
+      `has ${y.length} value(s) but x has ${n}; pass one y per x`,
+      { field: 'y' },
+    );
+  }
   if (n < 2) return 0;
   const mx = x.reduce((a, b) => a + b, 0) / n;
   const my = y.reduce((a, b) => a + b, 0) / n;
