@@ -1,8 +1,14 @@
 // `pnpm --filter @ft/trainer bench`: trains BERT-mini and GPT-mini side by side in @ft/trainer and
 // in PyTorch (same data, batch, threads, AdamW + clipping), one child process per run.
 //
+// Then BERT-mini full fine-tuning vs LoRA (lora.ts) and GPT-mini KV-cache generation, ours
+// (generate.ts) and torch's (torch_bench.py generate).
+//
 // Env: FT_BENCH_STEPS timed steps (default 10), FT_BENCH_WARMUP untimed warm-up steps (default 3),
-// FT_BENCH_THREADS (default 2), FT_BENCH_PROFILE=1 adds ONNX Runtime per-op kernel times of our runs.
+// FT_BENCH_THREADS (default 2), FT_BENCH_PROFILE=1 adds ONNX Runtime per-op kernel times of our runs,
+// FT_BENCH_LORA_STEPS timed steps of each of full/LoRA in lora.ts (default min(5, steps)),
+// FT_BENCH_GEN_PROMPT (default 32), FT_BENCH_GEN_TOKENS (default 96), FT_BENCH_GEN_REPEATS timed
+// generations (default 3).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -35,6 +41,10 @@ const steps = envInt('FT_BENCH_STEPS', 10, 1);
 const warmup = envInt('FT_BENCH_WARMUP', 3, 0);
 const threads = envInt('FT_BENCH_THREADS', 2, 1);
 const profile = process.env.FT_BENCH_PROFILE === '1';
+const loraSteps = envInt('FT_BENCH_LORA_STEPS', Math.min(steps, 5), 1);
+const genPrompt = envInt('FT_BENCH_GEN_PROMPT', 32, 1);
+const genTokens = envInt('FT_BENCH_GEN_TOKENS', 96, 1);
+const genRepeats = envInt('FT_BENCH_GEN_REPEATS', 3, 1);
 
 /** What either side's child prints (the fields both have). */
 interface RunResult {
@@ -51,6 +61,32 @@ interface RunResult {
   compile_ms?: number;
   torch_version?: string;
   profile?: OrtProfileSummary;
+}
+
+/** What lora.ts prints. */
+interface LoraResult {
+  lora: { r: number; alpha: number; dropout: number; modules: number };
+  full_step_ms: number;
+  lora_step_ms: number;
+  full_parameters: number;
+  lora_parameters: number;
+  full_optimizer_state_bytes: number;
+  lora_optimizer_state_bytes: number;
+  fp32_base_weight_bytes: number;
+  q4_base_weight_bytes: number;
+  q8_base_weight_bytes: number;
+  full_first_loss: number;
+  full_last_loss: number;
+  lora_first_loss: number;
+  lora_last_loss: number;
+}
+
+/** What generate.ts and `torch_bench.py <dir> generate` print. */
+interface GenerateRunResult {
+  generated: number;
+  tokens_per_s: number;
+  ms_per_token: number;
+  cpu_ms_per_token: number;
 }
 
 const torchImports = () =>
@@ -106,7 +142,7 @@ function blasOfTorch(): string {
   return `reference (${libs}) — SLOW: install libopenblas0 for a fair baseline`;
 }
 
-function runChild(command: string, args: string[], label: string): RunResult {
+function runChild<T = RunResult>(command: string, args: string[], label: string): T {
   const child = spawnSync(command, args, {
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
@@ -120,7 +156,7 @@ function runChild(command: string, args: string[], label: string): RunResult {
   if (child.status !== 0 || line === undefined) {
     throw new Error(`${label} failed (exit ${child.status}):\n${child.stderr}\n${child.stdout}`);
   }
-  return JSON.parse(line) as RunResult;
+  return JSON.parse(line) as T;
 }
 
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
@@ -129,7 +165,8 @@ const line = (key: string, value: string | number) => console.log(`${key}: ${val
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ft-trainer-bench-'));
   try {
-    writeBenchData(dataDir, warmup + steps, SEED);
+    // lora.ts may time more steps than FT_BENCH_STEPS; the first batches are the same either way.
+    writeBenchData(dataDir, warmup + Math.max(steps, loraSteps), SEED);
     const torch = ensureTorch();
     line('threads', threads);
     line('steps', `${warmup} warm-up + ${steps} timed per model`);
@@ -154,6 +191,8 @@ async function main(): Promise<void> {
 
     const ours = join(fileURLToPath(new URL('.', import.meta.url)), 'ours.ts');
     const torchScript = join(fileURLToPath(new URL('.', import.meta.url)), 'torch_bench.py');
+    const loraScript = join(fileURLToPath(new URL('.', import.meta.url)), 'lora.ts');
+    const generateScript = join(fileURLToPath(new URL('.', import.meta.url)), 'generate.ts');
     const results: Record<BenchModel, { ours: RunResult; torch?: RunResult }> = {} as never;
     // Same order for both models: ours first, then torch, each in a fresh process.
     for (const model of ['bert', 'gpt'] as const) {
@@ -175,6 +214,35 @@ async function main(): Promise<void> {
         );
       }
       results[model] = theirs ? { ours: mine, torch: theirs } : { ours: mine };
+    }
+    console.error('[bench] bert: full fine-tuning vs LoRA …');
+    const lora = runChild<LoraResult>(
+      process.execPath,
+      [
+        ...process.execArgv,
+        loraScript,
+        dataDir,
+        String(warmup),
+        String(loraSteps),
+        String(threads),
+      ],
+      'LoRA (@ft/trainer)',
+    );
+    const genArgs = [String(genPrompt), String(genTokens), String(genRepeats), String(threads)];
+    console.error('[bench] gpt generation: @ft/trainer …');
+    const gen = runChild<GenerateRunResult>(
+      process.execPath,
+      [...process.execArgv, generateScript, ...genArgs],
+      'generation (@ft/trainer)',
+    );
+    let torchGen: GenerateRunResult | undefined;
+    if (torch.ok) {
+      console.error('[bench] gpt generation: torch …');
+      torchGen = runChild<GenerateRunResult>(
+        PYTHON,
+        [torchScript, dataDir, 'generate', ...genArgs],
+        'generation (torch)',
+      );
     }
 
     const { bert, gpt } = results;
@@ -233,6 +301,36 @@ async function main(): Promise<void> {
             : ''),
       );
     }
+    // LoRA vs full fine-tuning of BERT-mini (lora.ts: both steps in one process, interleaved).
+    const mb = (bytes: number, digits = 2) => fmt(bytes / 2 ** 20, digits);
+    line(
+      'lora_model',
+      `r ${lora.lora.r}, alpha ${lora.lora.alpha}, dropout ${lora.lora.dropout}, query|value (${lora.lora.modules} modules) + classifier trained; ${lora.lora_parameters} of ${lora.full_parameters} parameters trained; ${warmup} warm-up + ${loraSteps} timed steps each, interleaved`,
+    );
+    line('full_step_ms', fmt(lora.full_step_ms, 1));
+    line('lora_step_ms', fmt(lora.lora_step_ms, 1));
+    line('lora_vs_full_step_speed', fmt(lora.full_step_ms / lora.lora_step_ms));
+    line('full_optimizer_state_mb', mb(lora.full_optimizer_state_bytes));
+    line('lora_optimizer_state_mb', mb(lora.lora_optimizer_state_bytes, 3));
+    line('fp32_base_weight_mb', mb(lora.fp32_base_weight_bytes, 3));
+    line(
+      'qlora_base_weight_mb',
+      `${mb(lora.q4_base_weight_bytes, 3)} (4-bit, blocks of 64; 8-bit per-channel ${mb(lora.q8_base_weight_bytes, 3)})`,
+    );
+    line(
+      'loss_lora',
+      `full first ${fmt(lora.full_first_loss, 4)} last ${fmt(lora.full_last_loss, 4)}, LoRA first ${fmt(lora.lora_first_loss, 4)} last ${fmt(lora.lora_last_loss, 4)}`,
+    );
+    // GPT-mini greedy generation with the KV cache, batch 1.
+    line(
+      'generate_setup',
+      `GPT-mini, KV cache, greedy, batch 1, prompt ${genPrompt} + ${genTokens} new tokens, ${genRepeats} timed runs after 1 warm-up, prefill included`,
+    );
+    line('generate_tokens_per_s', fmt(gen.tokens_per_s, 1));
+    line('torch_generate_tokens_per_s', torchGen ? fmt(torchGen.tokens_per_s, 1) : na);
+    line('generate_vs_torch', ratio(gen.tokens_per_s, torchGen?.tokens_per_s));
+    line('generate_cpu_ms_per_token', fmt(gen.cpu_ms_per_token, 2));
+    line('torch_generate_cpu_ms_per_token', torchGen ? fmt(torchGen.cpu_ms_per_token, 2) : na);
     if (profile) {
       for (const model of ['bert', 'gpt'] as const) {
         const p = results[model].ours.profile;

@@ -2,7 +2,8 @@
 # @ft/trainer builds (torch.nn only, no transformers), trained on the batches bench/index.ts wrote.
 #
 # Usage: python3 torch_bench.py <data-dir> <bert|gpt> <warmup> <steps> <threads>
-# Prints one JSON object on stdout (samples/s, tokens/s, step ms, peak RSS).
+#        python3 torch_bench.py <data-dir> generate <prompt-tokens> <new-tokens> <repeats> <threads>
+# Prints one JSON object on stdout (samples/s, tokens/s, step ms, peak RSS; or generation tokens/s).
 import json
 import math
 import os
@@ -169,6 +170,27 @@ class Gpt2Block(nn.Module):
         m = self.mlp.c_proj(F.gelu(self.mlp.c_fc(self.ln_2(x)), approximate="tanh"))
         return x + self.resid_dropout(m)
 
+    def forward_cached(self, x, past, bias):
+        # Inference with a KV cache, as HF's GPT2Attention with use_cache: keys/values of the new
+        # tokens are appended to `past` ([b, heads, past, d] each) and returned as the new cache.
+        b, t, h = x.shape
+        d = h // self.heads
+        q, k, v = self.attn.c_attn(self.ln_1(x)).split(h, dim=2)
+        q = q.view(b, t, self.heads, d).permute(0, 2, 1, 3)
+        k = k.view(b, t, self.heads, d).permute(0, 2, 1, 3)
+        v = v.view(b, t, self.heads, d).permute(0, 2, 1, 3)
+        if past is not None:
+            k = torch.cat((past[0], k), dim=2)
+            v = torch.cat((past[1], v), dim=2)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(d)
+        if bias is not None:
+            scores = scores + bias
+        probs = torch.softmax(scores, dim=-1)
+        ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous().view(b, t, h)
+        x = x + self.attn.c_proj(ctx)
+        x = x + self.mlp.c_proj(F.gelu(self.mlp.c_fc(self.ln_2(x)), approximate="tanh"))
+        return x, (k, v)
+
 
 class Gpt2LMHeadModel(nn.Module):
     def __init__(self, c):
@@ -198,6 +220,25 @@ class Gpt2LMHeadModel(nn.Module):
         # Tied LM head: logits = h·wteᵀ.
         return torch.matmul(tr.ln_f(x), tr.wte.weight.t())
 
+    def forward_cached(self, input_ids, past):
+        # Logits of every new position (as HF computes them) and the updated per-layer cache.
+        tr = self.transformer
+        t = input_ids.shape[1]
+        start = 0 if past is None else past[0][0].shape[2]
+        x = tr.wte(input_ids) + tr.wpe.weight[start : start + t]
+        bias = None
+        if t > 1:
+            # Causal over past + new keys: query i sees keys up to start + i.
+            keys = torch.arange(start + t)
+            queries = torch.arange(start, start + t)
+            bias = torch.where(keys[None, :] > queries[:, None], torch.finfo(x.dtype).min, 0.0)
+            bias = bias.to(x.dtype)
+        present = []
+        for i, block in enumerate(tr.h):
+            x, kv = block.forward_cached(x, None if past is None else past[i], bias)
+            present.append(kv)
+        return torch.matmul(tr.ln_f(x), tr.wte.weight.t()), present
+
 
 def init_weights(model, std):
     for m in model.modules():
@@ -214,10 +255,68 @@ def init_weights(model, std):
             nn.init.zeros_(m.bias)
 
 
+# ---------------------------------------------------------------- generation with a KV cache
+
+
+def generate_main(data_dir, prompt_tokens, new_tokens, repeats, threads):
+    # GPT-mini (same config, its own seeded init), eval mode, greedy decoding with the KV cache,
+    # batch 1: one prefill of the prompt, then one token per step. One untimed warm-up generation.
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    with open(os.path.join(data_dir, "manifest.json")) as f:
+        config = json.load(f)["gpt"]["config"]
+    model = Gpt2LMHeadModel(config)
+    model.eval()
+    prompt = torch.randint(0, config["vocab_size"], (1, prompt_tokens), dtype=torch.int64)
+
+    def generate(n):
+        tokens = []
+        ids, past = prompt, None
+        for _ in range(n):
+            logits, past = model.forward_cached(ids, past)
+            ids = logits[:, -1, :].argmax(dim=-1, keepdim=True)
+            tokens.append(ids)
+        return torch.cat(tokens, dim=1)[0].tolist()
+
+    with torch.inference_mode():
+        generate(min(new_tokens, 8))
+        seconds = 0.0
+        cpu = 0.0
+        generated = 0
+        for _ in range(repeats):
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            out = generate(new_tokens)
+            seconds += time.perf_counter() - t0
+            cpu += time.process_time() - c0
+            generated += len(out)
+    print(
+        json.dumps(
+            {
+                "model": "gpt-generate",
+                "torch_version": torch.__version__,
+                "threads": torch.get_num_threads(),
+                "prompt_tokens": prompt_tokens,
+                "new_tokens": new_tokens,
+                "repeats": repeats,
+                "generated": generated,
+                "tokens_per_s": generated / seconds,
+                "ms_per_token": seconds * 1000 / generated,
+                "cpu_ms_per_token": cpu * 1000 / generated,
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+    )
+
+
 # ---------------------------------------------------------------- training loop
 
 
 def main():
+    if len(sys.argv) > 2 and sys.argv[2] == "generate":
+        data_dir, _, prompt_tokens, new_tokens, repeats, threads = sys.argv[1:7]
+        generate_main(data_dir, int(prompt_tokens), int(new_tokens), int(repeats), int(threads))
+        return
     data_dir, model_kind, warmup, steps, threads = sys.argv[1:6]
     warmup, steps, threads = int(warmup), int(steps), int(threads)
     torch.set_num_threads(threads)
