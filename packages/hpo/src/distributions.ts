@@ -49,7 +49,8 @@ function invalid(problem: string, context: DistributionContext): HpoError {
   return new HpoError('INVALID_DISTRIBUTION', problem, context);
 }
 
-function isJsonChoice(choice: unknown): choice is CategoricalChoice {
+/** A finite number, string, boolean or null: what survives every storage's JSON unchanged. */
+export function isJsonChoice(choice: unknown): choice is CategoricalChoice {
   return (
     choice === null ||
     typeof choice === 'string' ||

@@ -51,7 +51,7 @@ describe('createStudy / loadStudy', () => {
     const study = await createStudy({ name: 'a', storage });
     expect(study.directions).toEqual(['minimize']);
     expect(study.direction).toBe('minimize');
-    expect(study.sampler.name).toBe('random');
+    expect(study.sampler.name).toBe('tpe');
     await rejectsWith(createStudy({ name: 'a', storage }), 'ALREADY_EXISTS');
     const again = await createStudy({ name: 'a', storage, loadIfExists: true });
     await again.setUserAttr('owner', 'me');
@@ -60,6 +60,25 @@ describe('createStudy / loadStudy', () => {
     await rejectsWith(
       createStudy({ name: 'a', storage, loadIfExists: true, direction: 'maximize' }),
       'INVALID_ARGUMENT',
+    );
+  });
+
+  it('lets processes that start together with loadIfExists all join one study', async () => {
+    const storage = createInMemoryStorage();
+    // All four look the study up before any creates it; three then lose the create race.
+    const studies = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        createStudy({ name: 'together', storage, loadIfExists: true, direction: 'maximize' }),
+      ),
+    );
+    expect(studies.map((s) => s.directions)).toEqual(Array(4).fill(['maximize']));
+    expect((await storage.listStudies()).map((info) => info.name)).toEqual(['together']);
+    await rejectsWith(
+      Promise.all([
+        createStudy({ name: 'alone', storage }),
+        createStudy({ name: 'alone', storage }),
+      ]),
+      'ALREADY_EXISTS',
     );
   });
 
@@ -186,6 +205,33 @@ describe('ask / tell', () => {
       study.ask({ bad: { type: 'float', low: 1, high: 0, log: false } }),
       'INVALID_DISTRIBUTION',
     );
+  });
+});
+
+describe('ask() that cannot prepare its trial', () => {
+  it('fails the trial it started instead of leaving it running', async () => {
+    const broken: Sampler = {
+      name: 'broken',
+      beforeTrial() {
+        throw new Error('sampler state is corrupt');
+      },
+      sampleIndependent: () => 0,
+    };
+    const study = await createStudy({ sampler: broken });
+    await expect(study.ask()).rejects.toThrow('sampler state is corrupt');
+    const [failed] = await study.getTrials();
+    expect(failed?.state).toBe('fail');
+    expect(failed?.error).toMatch(/^Error: sampler state is corrupt/);
+
+    const ok = await createStudy({ seed: 1 });
+    const first = await ok.ask();
+    first.suggestFloat('lr', 0, 1);
+    await ok.tell(first, 1);
+    await rejectsWith(
+      ok.ask({ lr: { type: 'categorical', choices: ['a', 'b'] } }),
+      'INCOMPATIBLE_DISTRIBUTION',
+    );
+    expect((await ok.getTrials()).map((t) => t.state)).toEqual(['complete', 'fail']);
   });
 });
 
@@ -354,7 +400,7 @@ describe('optimize', () => {
 });
 
 describe('report / shouldPrune misuse', () => {
-  it('rejects bad reports and multi-objective pruning', async () => {
+  it('rejects bad reports; records multi-objective reports (pruners pick the objective)', async () => {
     const study = await createStudy();
     const trial = await study.ask();
     await rejectsWith(trial.report(Number.NaN, 0), 'INVALID_VALUE');
@@ -363,8 +409,10 @@ describe('report / shouldPrune misuse', () => {
     expect(await trial.shouldPrune()).toBe(false); // no pruner by default
     const multi = await createStudy({ directions: ['minimize', 'minimize'] });
     const m = await multi.ask();
-    await rejectsWith(m.report(1, 0), 'INVALID_ARGUMENT');
-    await rejectsWith(m.shouldPrune(), 'INVALID_ARGUMENT');
+    // Since pruners take an `objective` index (pruners/study.e2e.test.ts), reports are allowed.
+    await m.report(1, 0);
+    expect((await multi.getTrials())[0]?.intermediateValues).toEqual({ '0': 1 });
+    expect(await m.shouldPrune()).toBe(false); // no pruner by default
     throwsWith(() => m.setConstraints([Number.NaN]), 'INVALID_VALUE');
   });
 });
@@ -436,6 +484,29 @@ describe('heartbeats and retries', () => {
     expect((await b.getTrials()).map((t) => t.state)).toEqual(['fail', 'complete']);
   });
 
+  it("applies optimize's own retry policy to trials reaped during that call", async () => {
+    const storage = createInMemoryStorage();
+    const a = await createStudy({ name: 'hb2', storage, heartbeat: { intervalMs: 3_600_000 } });
+    const lost = await a.ask();
+    const x = lost.suggestFloat('x', 0, 1);
+    await lost.flush();
+    await sleep(60);
+    // The study itself has no retry policy; only this optimize() call does.
+    const b = await loadStudy('hb2', storage, { heartbeat: { intervalMs: 10, graceMs: 40 } });
+    const seen: number[] = [];
+    await b.optimize(
+      (t) => {
+        seen.push(t.suggestFloat('x', 0, 1));
+        return 0;
+      },
+      { nTrials: 1, retry: { maxRetries: 1 } },
+    );
+    const trials = await b.getTrials();
+    expect(trials.map((t) => t.state)).toEqual(['fail', 'complete', 'complete']);
+    expect(trials[1]?.systemAttrs).toMatchObject({ retried_from: 0, retry_count: 1 });
+    expect(seen[0]).toBe(x);
+  });
+
   it('stops retrying after maxRetries', async () => {
     const storage = createInMemoryStorage();
     const study = await createStudy({
@@ -462,6 +533,29 @@ describe('heartbeats and retries', () => {
 });
 
 describe('optimize edge cases', () => {
+  it('stops every worker when one of them fails outside the objective', async () => {
+    const study = await createStudy({ seed: 4 });
+    let calls = 0;
+    const failing = study.optimize(
+      async (t) => {
+        await sleep(1);
+        return t.suggestFloat('x', 0, 1);
+      },
+      {
+        concurrency: 2,
+        callbacks: [
+          () => {
+            calls++;
+            if (calls === 1) throw new Error('callback broke');
+          },
+        ],
+      },
+    );
+    // Unbounded (no nTrials, no timeout): before the fix the other worker never stopped.
+    await expect(failing).rejects.toThrow('callback broke');
+    expect((await study.getTrials()).length).toBeLessThanOrEqual(3);
+  });
+
   it('keeps going when another process already finished a running trial', async () => {
     const storage = createInMemoryStorage();
     const study = await createStudy({ name: 'race', storage, seed: 2 });

@@ -1,14 +1,14 @@
 // Studies: create/load, ask/tell, enqueue, optimize (in-process async or worker processes),
 // heartbeats with retries, best trials (single- and multi-objective) and a trials table.
 import { randomUUID } from 'node:crypto';
-import { validateDistribution } from './distributions.js';
+import { isJsonChoice, validateDistribution } from './distributions.js';
 import { HpoError } from './errors.js';
 import { isFeasible, paretoFront } from './multi-objective.js';
 import { importObjective } from './optimize/modules.js';
 import { createProcessRunner } from './optimize/processes.js';
 import type { ObjectiveModule, TrialOutcome } from './optimize/protocol.js';
 import { isStoppingSampler } from './samplers/grid.js';
-import { createRandomSampler } from './samplers/random.js';
+import { createTpeSampler } from './samplers/tpe.js';
 import { createInMemoryStorage } from './storages/memory.js';
 import { type ObjectiveTrial, Trial, type TrialHost, TrialPruned } from './trial.js';
 import type {
@@ -18,6 +18,7 @@ import type {
   Pruner,
   Sampler,
   StudyDirection,
+  StudyInfo,
   StudyStorage,
   StudyView,
   TrialResult,
@@ -40,7 +41,7 @@ export interface RetryOptions {
 
 /** Options of `createStudy` and `loadStudy`. */
 export interface StudyOptions {
-  /** Proposes parameters. @default createRandomSampler({ seed }) */
+  /** Proposes parameters. @default createTpeSampler({ seed }) (Optuna's default too) */
   sampler?: Sampler;
   /** Stops unpromising trials early. @default none (shouldPrune() is always false) */
   pruner?: Pruner;
@@ -123,10 +124,7 @@ export interface TellFailure {
 const DIRECTIONS: readonly StudyDirection[] = ['minimize', 'maximize'];
 
 function invalidArgument(problem: string, study?: string, param?: string): HpoError {
-  return new HpoError('INVALID_ARGUMENT', problem, {
-    ...(study !== undefined ? { study } : {}),
-    ...(param !== undefined ? { param } : {}),
-  });
+  return new HpoError('INVALID_ARGUMENT', problem, { study, param });
 }
 
 function checkPositive(value: unknown, what: string, study: string, integer = false): number {
@@ -182,7 +180,7 @@ export class Study {
     options: StudyOptions,
   ) {
     const {
-      sampler = createRandomSampler({ seed: options.seed }),
+      sampler = createTpeSampler({ seed: options.seed }),
       pruner,
       heartbeat,
       retry,
@@ -216,35 +214,58 @@ export class Study {
   /**
    * Starts a trial: pops an enqueued (waiting) trial or creates one, lets the sampler prepare
    * (beforeTrial, relative sampling) on a fresh snapshot, and suggests `fixedDistributions` now.
-   * With heartbeats on, it first fails stale running trials (and enqueues retries).
+   * With heartbeats on, it first fails stale running trials (and enqueues retries). If preparing
+   * fails (a sampler error, an incompatible fixed distribution), the trial is recorded as failed
+   * and the error rethrown.
    */
   async ask(fixedDistributions: Record<string, Distribution> = {}): Promise<Trial> {
+    return this.#ask(fixedDistributions, this.#retry);
+  }
+
+  /** `ask()` with the retry policy in force: `optimize`'s own `retry` may override the study's. */
+  async #ask(
+    fixedDistributions: Record<string, Distribution>,
+    retry: RetryOptions | undefined,
+  ): Promise<Trial> {
     for (const [param, distribution] of Object.entries(fixedDistributions)) {
       validateDistribution(distribution, { study: this.name, param });
     }
-    await this.#reapStaleTrials();
+    await this.#reapStaleTrials(retry);
     const frozen =
       (await this.storage.popWaitingTrial(this.name)) ??
       (await this.storage.createTrial(this.name, { state: 'running' }));
-    const trials = await this.storage.getAllTrials(this.name);
-    const view: StudyView = { name: this.name, directions: this.directions, trials };
-    const before = { ...frozen.systemAttrs };
-    this.sampler.beforeTrial?.(view, frozen);
-    const relativeSearchSpace = this.sampler.inferRelativeSearchSpace?.(view, frozen) ?? {};
-    const relativeParams = this.sampler.sampleRelative?.(view, frozen, relativeSearchSpace) ?? {};
-    // Samplers keep bookkeeping (grid ids, generations) in systemAttrs; persist what they added.
-    for (const [key, value] of Object.entries(frozen.systemAttrs)) {
-      if (JSON.stringify(before[key]) !== JSON.stringify(value)) {
-        await this.storage.setTrialSystemAttr(this.name, frozen.number, key, value);
+    let trial: Trial | undefined;
+    try {
+      const trials = await this.storage.getAllTrials(this.name);
+      const view: StudyView = { name: this.name, directions: this.directions, trials };
+      const before = { ...frozen.systemAttrs };
+      this.sampler.beforeTrial?.(view, frozen);
+      const relativeSearchSpace = this.sampler.inferRelativeSearchSpace?.(view, frozen) ?? {};
+      const relativeParams = this.sampler.sampleRelative?.(view, frozen, relativeSearchSpace) ?? {};
+      // Samplers keep bookkeeping (grid ids, generations) in systemAttrs; persist what they added.
+      for (const [key, value] of Object.entries(frozen.systemAttrs)) {
+        if (JSON.stringify(before[key]) !== JSON.stringify(value)) {
+          await this.storage.setTrialSystemAttr(this.name, frozen.number, key, value);
+        }
       }
+      trial = new Trial(this.#host, { frozen, view, relativeSearchSpace, relativeParams });
+      this.#live.set(trial.number, trial);
+      if (this.#heartbeat) trial.startHeartbeat(this.#heartbeat.intervalMs);
+      for (const [param, distribution] of Object.entries(fixedDistributions)) {
+        trial.suggest(param, distribution);
+      }
+      return trial;
+    } catch (error) {
+      // Nobody holds the trial now: fail it, or it would stay running forever (no heartbeat yet,
+      // or one that this process keeps sending).
+      trial?.markFinished();
+      await trial?.settle();
+      this.#live.delete(frozen.number);
+      await this.storage
+        .finishTrial(this.name, frozen.number, { state: 'fail', error: errorText(error) })
+        .catch(() => undefined);
+      throw error;
     }
-    const trial = new Trial(this.#host, { frozen, view, relativeSearchSpace, relativeParams });
-    this.#live.set(trial.number, trial);
-    if (this.#heartbeat) trial.startHeartbeat(this.#heartbeat.intervalMs);
-    for (const [param, distribution] of Object.entries(fixedDistributions)) {
-      trial.suggest(param, distribution);
-    }
-    return trial;
   }
 
   /**
@@ -319,12 +340,7 @@ export class Study {
       );
     }
     for (const [param, value] of Object.entries(params)) {
-      const ok =
-        value === null ||
-        typeof value === 'string' ||
-        typeof value === 'boolean' ||
-        (typeof value === 'number' && Number.isFinite(value));
-      if (!ok) {
+      if (!isJsonChoice(value)) {
         throw invalidArgument(
           `enqueued value ${String(value)} is not a finite number, string, boolean or null`,
           this.name,
@@ -387,19 +403,24 @@ export class Study {
       Date.now() < deadline;
 
     const worker = async () => {
-      while (canStart()) {
-        started++;
-        const trial = await this.ask();
-        const outcome = await run(trial);
-        const frozen = await this.#record(trial, outcome, retryPolicy);
-        if (outcome.kind === 'error' && !shouldCatch(outcome.error)) {
-          fatal ??= { error: outcome.error };
+      try {
+        while (canStart()) {
+          started++;
+          const trial = await this.#ask({}, retryPolicy);
+          const outcome = await run(trial);
+          const frozen = await this.#record(trial, outcome, retryPolicy);
+          if (outcome.kind === 'error' && !shouldCatch(outcome.error)) {
+            fatal ??= { error: outcome.error };
+          }
+          for (const callback of callbacks) await callback(this, frozen);
         }
-        for (const callback of callbacks) await callback(this, frozen);
+      } catch (error) {
+        // A storage or callback error ends this worker; the others must not start new trials
+        // either, or an unbounded optimize() would never return to report it.
+        fatal ??= { error };
       }
     };
-    const results = await Promise.allSettled(Array.from({ length: concurrency }, worker));
-    for (const result of results) if (result.status === 'rejected') throw result.reason;
+    await Promise.all(Array.from({ length: concurrency }, worker));
     if (fatal) throw fatal.error;
   }
 
@@ -557,13 +578,13 @@ export class Study {
     return frozen;
   }
 
-  async #reapStaleTrials(): Promise<void> {
+  async #reapStaleTrials(retry: RetryOptions | undefined): Promise<void> {
     if (!this.#heartbeat) return;
     const failed = await this.storage.failStaleTrials(this.name, this.#heartbeat.graceMs);
     for (const frozen of failed) {
       this.#live.get(frozen.number)?.markFinished();
       this.#live.delete(frozen.number);
-      await this.#enqueueRetry(frozen, this.#retry);
+      await this.#enqueueRetry(frozen, retry);
     }
   }
 
@@ -650,19 +671,30 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     throw invalidArgument(`name must be a non-empty string, got ${JSON.stringify(name)}`);
   }
   const directions = checkDirections(options, name);
-  const existing = loadIfExists ? await storage.getStudy(name) : undefined;
-  if (existing) {
+  const join = (info: StudyInfo): Study => {
     const explicit = options.direction !== undefined || options.directions !== undefined;
-    if (explicit && existing.directions.join() !== directions.join()) {
+    if (explicit && info.directions.join() !== directions.join()) {
       throw invalidArgument(
-        `the stored study optimizes [${existing.directions.join(', ')}], not [${directions.join(', ')}]; drop direction(s) or use another name`,
+        `the stored study optimizes [${info.directions.join(', ')}], not [${directions.join(', ')}]; drop direction(s) or use another name`,
         name,
       );
     }
-    return new Study(name, existing.directions, storage, options);
+    return new Study(name, info.directions, storage, options);
+  };
+  const existing = loadIfExists ? await storage.getStudy(name) : undefined;
+  if (existing) return join(existing);
+  try {
+    const info = await storage.createStudy(name, directions);
+    return new Study(info.name, info.directions, storage, options);
+  } catch (error) {
+    // Processes starting together all see no study, then all but one lose the create race.
+    if (!(loadIfExists && error instanceof HpoError && error.code === 'ALREADY_EXISTS')) {
+      throw error;
+    }
+    const created = await storage.getStudy(name);
+    if (!created) throw error;
+    return join(created);
   }
-  const info = await storage.createStudy(name, directions);
-  return new Study(info.name, info.directions, storage, options);
 }
 
 /** Loads an existing study from `storage`; NOT_FOUND when there is none. */
@@ -676,9 +708,7 @@ export async function loadStudy(
     throw new HpoError(
       'NOT_FOUND',
       `no such study in the ${storage.kind} storage; create it with createStudy()`,
-      {
-        study: name,
-      },
+      { study: name },
     );
   }
   return new Study(info.name, info.directions, storage, options);

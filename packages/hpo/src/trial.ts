@@ -59,7 +59,10 @@ export interface ObjectiveTrial {
   suggestFloat(name: string, low: number, high: number, options?: SuggestFloatOptions): number;
   suggestInt(name: string, low: number, high: number, options?: SuggestIntOptions): number;
   suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T;
-  /** Records an intermediate value (single-objective studies) at an integer step ≥ 0. */
+  /**
+   * Records an intermediate value at an integer step ≥ 0. In multi-objective studies it is the
+   * learning curve of the objective a pruner was given as `objective`.
+   */
   report(value: number, step: number): Promise<void>;
   /** Asks the study's pruner, on a fresh snapshot, whether to stop now. */
   shouldPrune(): Promise<boolean>;
@@ -211,7 +214,6 @@ export class Trial implements ObjectiveTrial {
   }
 
   async shouldPrune(): Promise<boolean> {
-    const context = this.#context();
     this.#assertRunning('shouldPrune');
     const { directions, pruner, storage, studyName } = this.#host;
     await this.flush();

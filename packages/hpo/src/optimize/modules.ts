@@ -8,13 +8,6 @@ import type { ObjectiveModule } from './protocol.js';
 /** The objective shape a module must export (same as `Objective` of study.ts). */
 export type ModuleObjective = (trial: ObjectiveTrial) => unknown;
 
-function details(study: string | undefined, cause?: unknown) {
-  return {
-    ...(study !== undefined ? { study } : {}),
-    ...(cause !== undefined ? { cause } : {}),
-  };
-}
-
 /** A module reference as an absolute `file:` URL and export name (paths resolve against cwd). */
 export function resolveObjectiveModule(
   ref: string | ObjectiveModule,
@@ -26,7 +19,7 @@ export function resolveObjectiveModule(
     throw new HpoError(
       'INVALID_ARGUMENT',
       'optimize: the objective must be a function, a module path, or { module, exportName }',
-      details(study),
+      { study },
     );
   }
   const moduleUrl = module.startsWith('file:')
@@ -48,7 +41,7 @@ export async function importObjective<T = ModuleObjective>(
     throw new HpoError(
       'INVALID_ARGUMENT',
       `cannot import the objective module ${moduleUrl}: ${String(error)}`,
-      details(study, error),
+      { study, cause: error },
     );
   }
   const fn = loaded[exportName];
@@ -56,7 +49,7 @@ export async function importObjective<T = ModuleObjective>(
     throw new HpoError(
       'INVALID_ARGUMENT',
       `${moduleUrl} has no exported function "${exportName}"; export it or pass { module, exportName }`,
-      details(study),
+      { study },
     );
   }
   return fn as T;

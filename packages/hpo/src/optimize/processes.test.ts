@@ -75,6 +75,17 @@ describe('optimize with worker processes', () => {
     expect(trials).toHaveLength(6);
   });
 
+  it('records a worker that breaks the call protocol as failed instead of waiting forever', async () => {
+    const study = await createStudy({ seed: 5 });
+    await study.optimize(
+      { module: objectives, exportName: 'garbage' },
+      { nTrials: 1, processes: true },
+    );
+    const [trial] = await study.getTrials();
+    expect(trial?.state).toBe('fail');
+    expect(trial?.error).toMatch(/^worker protocol error: SyntaxError/);
+  });
+
   it('answers report/shouldPrune/setConstraints over IPC with the parent pruner', async () => {
     const study = await createStudy({ pruner: lastAbove(4.5) });
     await study.enqueueTrial({ x: 10 });

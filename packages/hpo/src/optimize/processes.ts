@@ -84,6 +84,7 @@ async function answer(trial: Trial, request: CallRequest): Promise<CallResponse>
         name: error.name,
         message: error.problem,
         code: error.code,
+        ...(error.study !== undefined ? { study: error.study } : {}),
         ...(error.param !== undefined ? { param: error.param } : {}),
       };
     }
@@ -131,14 +132,24 @@ export function createProcessRunner(
       });
       let outcome: TrialOutcome | undefined;
       const channel = child.stdio[4] as Duplex;
-      // Writes after the child died fail with EPIPE; the exit itself is what gets recorded.
+      // Writes after the child died fail with EPIPE, reads with ECONNRESET (readline passes the
+      // channel's errors on); the exit itself is what gets recorded.
       channel.on('error', () => undefined);
+      const lines = createInterface({ input: channel });
+      lines.on('error', () => undefined);
       let answering: Promise<void> = Promise.resolve();
-      createInterface({ input: channel }).on('line', (line) => {
-        answering = answering.then(async () => {
-          const response = await answer(trial, JSON.parse(line) as CallRequest);
-          if (!channel.destroyed) channel.write(`${JSON.stringify(response)}\n`);
-        });
+      lines.on('line', (line) => {
+        answering = answering
+          .then(async () => {
+            const response = await answer(trial, JSON.parse(line) as CallRequest);
+            if (!channel.destroyed) channel.write(`${JSON.stringify(response)}\n`);
+          })
+          .catch((error: unknown) => {
+            // A line that is not a call (something else wrote to fd 4) must not leave the chain
+            // rejected: 'close' waits on it, and the trial would never be recorded.
+            outcome ??= { kind: 'crash', error: `worker protocol error: ${String(error)}` };
+            child.kill();
+          });
       });
       child.on('message', (message: ResultMessage) => {
         outcome ??= toOutcome(message);

@@ -42,7 +42,7 @@ export type CallRequest =
 /** Parent → child answer on the synchronous channel. */
 export type CallResponse =
   | { ok: true; value?: unknown }
-  | { ok: false; name: string; message: string; code?: string; param?: string };
+  | { ok: false; name: string; message: string; code?: string; study?: string; param?: string };
 
 /** How one trial's objective run ended, whichever way it ran. */
 export type TrialOutcome =

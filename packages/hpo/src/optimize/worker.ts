@@ -35,6 +35,7 @@ function call(request: CallRequest, trialNumber: number): unknown {
   if (response.ok) return response.value;
   if (response.name === 'HpoError' && response.code !== undefined) {
     throw new HpoError(response.code as HpoErrorCode, response.message, {
+      ...(response.study !== undefined ? { study: response.study } : {}),
       trial: trialNumber,
       ...(response.param !== undefined ? { param: response.param } : {}),
     });

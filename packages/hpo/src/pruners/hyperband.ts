@@ -13,7 +13,13 @@
 import { HpoError } from '../errors.js';
 import type { FrozenTrial, Pruner, StudyView } from '../types.js';
 import { finishedBeforeFirstComplete, successiveHalvingPrune } from './successive-halving.js';
-import { checkInteger, checkObjective, lastStep, rankingDirection } from './utils.js';
+import {
+  checkBootstrapCount,
+  checkInteger,
+  checkObjective,
+  maxCompleteLastStep,
+  rankingDirection,
+} from './utils.js';
 
 export interface HyperbandPrunerOptions {
   /** Steps before the first rung of the most aggressive bracket. @default 1 */
@@ -106,13 +112,7 @@ export function createHyperbandPruner(options: HyperbandPrunerOptions = {}): Pru
     }
   }
   checkInteger(factory, 'reductionFactor', reductionFactor, 2);
-  checkInteger(factory, 'bootstrapCount', bootstrapCount, 0);
-  if (bootstrapCount > 0 && maxResource === 'auto') {
-    throw new HpoError(
-      'INVALID_ARGUMENT',
-      `${factory}: bootstrapCount > 0 needs a numeric maxResource; pass maxResource: <steps>.`,
-    );
-  }
+  checkBootstrapCount(factory, bootstrapCount, 'maxResource', maxResource);
   checkObjective(factory, objective);
   // Like Optuna, brackets are fixed the first time they can be computed.
   let brackets: HyperbandBrackets | undefined;
@@ -122,14 +122,11 @@ export function createHyperbandPruner(options: HyperbandPrunerOptions = {}): Pru
     prune(study: StudyView, trial: FrozenTrial): boolean {
       const direction = rankingDirection('hyperband', study, objective);
       if (brackets === undefined) {
-        let max = maxResource === 'auto' ? undefined : maxResource;
-        if (max === undefined) {
-          for (const t of study.trials) {
-            const last = t.state === 'complete' ? lastStep(t) : undefined;
-            if (last !== undefined && (max === undefined || last + 1 > max)) max = last + 1;
-          }
-          if (max === undefined) return false;
-          if (max < minResource) return false;
+        let max = maxResource;
+        if (max === 'auto') {
+          const maxLast = maxCompleteLastStep(study);
+          if (maxLast === undefined || maxLast + 1 < minResource) return false;
+          max = maxLast + 1;
         }
         brackets = hyperbandBrackets(minResource, max, reductionFactor);
       }

@@ -12,12 +12,13 @@
 // not evaluate them yet), so they are left out of the competition the same way.
 // Multi-objective studies need `objective` (see utils.ts).
 
-import { HpoError } from '../errors.js';
 import type { FrozenTrial, Pruner, StudyDirection, StudyView } from '../types.js';
 import {
+  checkBootstrapCount,
   checkInteger,
   checkObjective,
   lastStep,
+  maxCompleteLastStep,
   rankingDirection,
   reportedSteps,
   valueAt,
@@ -158,13 +159,7 @@ export function createSuccessiveHalvingPruner(
   if (minResource !== 'auto') checkInteger(factory, 'minResource', minResource, 1);
   checkInteger(factory, 'reductionFactor', reductionFactor, 2);
   checkInteger(factory, 'minEarlyStoppingRate', minEarlyStoppingRate, 0);
-  checkInteger(factory, 'bootstrapCount', bootstrapCount, 0);
-  if (bootstrapCount > 0 && minResource === 'auto') {
-    throw new HpoError(
-      'INVALID_ARGUMENT',
-      `${factory}: bootstrapCount > 0 needs a numeric minResource; pass minResource: <steps>.`,
-    );
-  }
+  checkBootstrapCount(factory, bootstrapCount, 'minResource', minResource);
   checkObjective(factory, objective);
   // Like Optuna, an 'auto' resource is estimated once, from the trials complete at that moment.
   let resolved: number | undefined = minResource === 'auto' ? undefined : minResource;
@@ -175,11 +170,7 @@ export function createSuccessiveHalvingPruner(
       const direction = rankingDirection('successive-halving', study, objective);
       if (lastStep(trial) === undefined) return false;
       if (resolved === undefined) {
-        let maxLast: number | undefined;
-        for (const t of study.trials) {
-          const last = t.state === 'complete' ? lastStep(t) : undefined;
-          if (last !== undefined && (maxLast === undefined || last > maxLast)) maxLast = last;
-        }
+        const maxLast = maxCompleteLastStep(study);
         if (maxLast === undefined) return false;
         resolved = Math.max(Math.floor(maxLast / 100), 1);
       }

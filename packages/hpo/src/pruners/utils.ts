@@ -56,6 +56,25 @@ export function rankingDirection(
   return direction;
 }
 
+/**
+ * Checks `bootstrapCount` (an integer ≥ 0) and that, when positive, the resource it is counted
+ * against (`resourceName`) is a number: with 'auto' the rungs are unknown until trials complete.
+ */
+export function checkBootstrapCount(
+  factory: string,
+  bootstrapCount: number,
+  resourceName: 'minResource' | 'maxResource',
+  resource: number | 'auto',
+): void {
+  checkInteger(factory, 'bootstrapCount', bootstrapCount, 0);
+  if (bootstrapCount > 0 && resource === 'auto') {
+    throw new HpoError(
+      'INVALID_ARGUMENT',
+      `${factory}: bootstrapCount > 0 needs a numeric ${resourceName}; pass ${resourceName}: <steps>.`,
+    );
+  }
+}
+
 /** Checks the `objective` option at construction time (the study is not known yet). */
 export function checkObjective(factory: string, objective: number | undefined): void {
   if (objective !== undefined) checkInteger(factory, 'objective', objective, 0);
@@ -113,6 +132,16 @@ export function nanPercentile(values: readonly number[], q: number): number {
   const t = index - lo;
   // numpy's lerp form: interpolating from the nearer end keeps results exact at the endpoints.
   return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
+}
+
+/** The largest step any complete trial reported (what 'auto' resources are estimated from). */
+export function maxCompleteLastStep(study: StudyView): number | undefined {
+  let max: number | undefined;
+  for (const trial of study.trials) {
+    const last = trial.state === 'complete' ? lastStep(trial) : undefined;
+    if (last !== undefined && (max === undefined || last > max)) max = last;
+  }
+  return max;
 }
 
 /** Trials in `complete` state. */

@@ -1,6 +1,7 @@
 // Grid sampler: every combination of the given values once, in a seeded random order, parallel
 // safe through the `grid_id` each trial records (Optuna's GridSampler); the study stops when done.
 import { createRng } from '@ft/data';
+import { isJsonChoice } from '../distributions.js';
 import { HpoError } from '../errors.js';
 import type { CategoricalChoice, ParamValue, Sampler, StudyView } from '../types.js';
 import { checkSeedOption, osSeed } from './random.js';
@@ -32,15 +33,10 @@ export interface GridSampler extends StoppingSampler {
   readonly grid: readonly Record<string, ParamValue>[];
 }
 
-function isChoice(value: unknown): value is CategoricalChoice {
-  return (
-    value === null ||
-    typeof value === 'string' ||
-    typeof value === 'boolean' ||
-    (typeof value === 'number' && Number.isFinite(value))
-  );
-}
-
+/**
+ * Tries every combination of `searchSpace` once, in an order seeded by `seed`; the study stops
+ * starting trials once every combination ran or is running.
+ */
 export function createGridSampler(options: GridSamplerOptions): GridSampler {
   const { searchSpace } = options ?? {};
   if (searchSpace === null || typeof searchSpace !== 'object' || Array.isArray(searchSpace)) {
@@ -64,7 +60,7 @@ export function createGridSampler(options: GridSamplerOptions): GridSampler {
       });
     }
     for (const value of values) {
-      if (!isChoice(value)) {
+      if (!isJsonChoice(value)) {
         throw new HpoError(
           'INVALID_DISTRIBUTION',
           `grid value ${String(value)} is not a string, finite number, boolean or null`,
@@ -116,13 +112,13 @@ export function createGridSampler(options: GridSamplerOptions): GridSampler {
       trial.systemAttrs.grid_id = targets[rng.int(targets.length)];
       trial.systemAttrs.search_space = space;
     },
-    sampleIndependent(_study, trial, paramName) {
+    sampleIndependent(study, trial, paramName) {
       const id = trial.systemAttrs.grid_id;
       if (typeof id !== 'number') {
         throw new HpoError(
           'INVALID_ARGUMENT',
           'an enqueued trial under the grid sampler must fix every parameter; add it to enqueueTrial()',
-          { trial: trial.number, param: paramName },
+          { study: study.name, trial: trial.number, param: paramName },
         );
       }
       const point = grid[id];
@@ -130,7 +126,7 @@ export function createGridSampler(options: GridSamplerOptions): GridSampler {
         throw new HpoError(
           'INVALID_ARGUMENT',
           `parameter is not in the grid (${names.join(', ')}); add it to searchSpace`,
-          { trial: trial.number, param: paramName },
+          { study: study.name, trial: trial.number, param: paramName },
         );
       }
       return point[paramName] as ParamValue;

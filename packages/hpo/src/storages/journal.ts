@@ -212,8 +212,9 @@ export function createJournalStorage(options: JournalStorageOptions): StudyStora
       ),
     async close() {
       if (closed) return;
-      await queue;
+      // Refuse new calls first: one queued behind close() would take the lock after it returned.
       closed = true;
+      await queue;
     },
   });
 }

@@ -13,28 +13,29 @@ import type {
 import {
   type AttrScope,
   assertUpdatable,
-  checkAttrKey,
   checkDirections,
-  checkDistribution,
-  checkFiniteNumber,
   checkGrace,
-  checkParamValue,
+  checkParamArgs,
+  checkReportArgs,
   checkResult,
   checkStates,
-  checkStep,
+  checkStudyAttrArgs,
   checkStudyName,
   checkTemplate,
-  checkTrialNumber,
+  checkTrialAttrArgs,
+  checkTrialRef,
   distributionCompatKey,
   finishedTrial,
   HEARTBEAT_LOST,
+  importPeer,
   incompatibleDistribution,
   newTrial,
   parseStored,
+  redactUrl,
   startedTrial,
+  storageClosed,
   studyExists,
   studyNotFound,
-  toJsonValue,
   trialNotFound,
 } from './utils.js';
 
@@ -48,16 +49,6 @@ export interface PostgresStorageOptions {
 /** Deadlocks and serialization failures are safe to retry: the transaction was rolled back. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 4;
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the PostgreSQL server';
-  }
-}
 
 /**
  * Opens a storage in a PostgreSQL database (like Optuna's RDBStorage). Trials are rows holding
@@ -81,18 +72,15 @@ export async function createPostgresStorage(
       `schema must be a plain SQL identifier (letters, digits, _), got ${JSON.stringify(schema)}`,
     );
   }
-  const where = redact(connectionString);
-  let pg: typeof import('pg');
-  try {
-    const mod = (await import('pg')) as typeof import('pg') & { default?: typeof import('pg') };
-    pg = mod.default ?? mod;
-  } catch (error) {
-    throw new HpoError(
-      'STORAGE_ERROR',
-      'the PostgreSQL storage needs the `pg` package: install it with `npm install pg`',
-      { path: where, cause: error },
-    );
-  }
+  const where = redactUrl(connectionString, 'the PostgreSQL server');
+  const mod = (await importPeer(
+    () => import('pg'),
+    'pg',
+    'PostgreSQL',
+    where,
+  )) as typeof import('pg') & { default?: typeof import('pg') };
+  // `pg` is CommonJS: under ESM its API may sit on `default`.
+  const pg = mod.default ?? mod;
   const pool: Pool = new pg.Pool({ connectionString });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
@@ -108,11 +96,7 @@ export async function createPostgresStorage(
 
   /** Runs `fn` in a transaction, retrying deadlocks; HpoErrors roll back and pass through. */
   async function tx<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    if (closed) {
-      throw new HpoError('STORAGE_ERROR', 'this PostgreSQL storage is closed; open a new one', {
-        path: where,
-      });
-    }
+    if (closed) throw storageClosed('PostgreSQL', where);
     for (let attempt = 1; ; attempt++) {
       let client: PoolClient;
       try {
@@ -251,11 +235,7 @@ export async function createPostgresStorage(
   }
 
   async function query<R extends object>(text: string, values: unknown[]): Promise<R[]> {
-    if (closed) {
-      throw new HpoError('STORAGE_ERROR', 'this PostgreSQL storage is closed; open a new one', {
-        path: where,
-      });
-    }
+    if (closed) throw storageClosed('PostgreSQL', where);
     try {
       return (await pool.query<R>(text, values)).rows;
     } catch (error) {
@@ -264,12 +244,11 @@ export async function createPostgresStorage(
   }
 
   async function setStudyAttr(study: string, scope: AttrScope, key: string, value: unknown) {
-    checkStudyName(study);
-    checkAttrKey(study, key);
-    const v = toJsonValue(value, `${scope} attribute ${key}`, { study });
+    const v = checkStudyAttrArgs(study, scope, key, value);
     const column = scope === 'user' ? 'user_attrs' : 'system_attrs';
     await tx(async (c) => {
-      // NO KEY UPDATE: trial inserts only take KEY SHARE on the study row, so they don't wait.
+      // NO KEY UPDATE, not UPDATE: the foreign-key checks of trial and param_kinds inserts take
+      // KEY SHARE on the study row and need not wait for an attribute write.
       const { rows } = await c.query<Record<string, string>>(
         `SELECT ${column} FROM ${s}.studies WHERE name = $1 FOR NO KEY UPDATE`,
         [study],
@@ -292,10 +271,7 @@ export async function createPostgresStorage(
     key: string,
     value: unknown,
   ) {
-    checkStudyName(study);
-    checkTrialNumber(study, trial);
-    checkAttrKey(study, key, trial);
-    const v = toJsonValue(value, `${scope} attribute ${key}`, { study, trial });
+    const v = checkTrialAttrArgs(study, trial, scope, key, value);
     const field = scope === 'user' ? 'userAttrs' : 'systemAttrs';
     await updateTrial(study, trial, `set ${scope} attribute ${key}`, (t) => ({
       ...t,
@@ -394,11 +370,7 @@ export async function createPostgresStorage(
     },
 
     async setTrialParam(study, trial, name, value, distribution) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
-      checkAttrKey(study, name, trial);
-      const v = checkParamValue(study, trial, name, value);
-      const d = checkDistribution(study, trial, name, distribution);
+      const { value: v, distribution: d } = checkParamArgs(study, trial, name, value, distribution);
       await updateTrial(study, trial, `set parameter ${name}`, async (t, c) => {
         await checkKinds(c, study, trial, { [name]: d });
         return {
@@ -410,10 +382,7 @@ export async function createPostgresStorage(
     },
 
     async setTrialIntermediateValue(study, trial, step, value) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
-      const st = checkStep(study, trial, step);
-      const v = checkFiniteNumber(study, trial, `intermediate value at step ${step}`, value);
+      const { step: st, value: v } = checkReportArgs(study, trial, step, value);
       await updateTrial(study, trial, `report step ${st}`, (t) => ({
         ...t,
         intermediateValues: { ...t.intermediateValues, [String(st)]: v },
@@ -425,8 +394,7 @@ export async function createPostgresStorage(
       setTrialAttr(study, trial, 'system', key, value),
 
     async finishTrial(study, trial, result) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
+      checkTrialRef(study, trial);
       return tx(async (c) => {
         const { rows } = await c.query<{ directions: string }>(
           `SELECT directions FROM ${s}.studies WHERE name = $1`,
@@ -443,8 +411,7 @@ export async function createPostgresStorage(
     },
 
     async recordHeartbeat(study, trial) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
+      checkTrialRef(study, trial);
       await updateTrial(study, trial, 'record a heartbeat', (t) => ({
         ...t,
         heartbeatAt: Date.now(),
@@ -474,8 +441,7 @@ export async function createPostgresStorage(
     },
 
     async getTrial(study, trial) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
+      checkTrialRef(study, trial);
       const rows = await query<{ data: string | null }>(
         `SELECT t.data FROM ${s}.studies st
          LEFT JOIN ${s}.trials t ON t.study = st.name AND t.number = $2 WHERE st.name = $1`,
@@ -488,7 +454,7 @@ export async function createPostgresStorage(
 
     async getAllTrials(study, states) {
       checkStudyName(study);
-      const filter = checkStates(states);
+      const filter = checkStates(study, states);
       // One statement, so the study check and the trials come from the same snapshot.
       const rows = await query<{ data: string | null }>(
         `SELECT t.data FROM ${s}.studies st

@@ -13,28 +13,30 @@ import type {
 } from '../types.js';
 import {
   type AttrScope,
-  checkAttrKey,
   checkDirections,
-  checkDistribution,
-  checkFiniteNumber,
   checkGrace,
-  checkParamValue,
+  checkParamArgs,
+  checkReportArgs,
   checkResult,
   checkStates,
-  checkStep,
+  checkStudyAttrArgs,
   checkStudyName,
   checkTemplate,
-  checkTrialNumber,
+  checkTrialAttrArgs,
+  checkTrialRef,
   compareNames,
   distributionCompatKey,
   HEARTBEAT_LOST,
+  importPeer,
   incompatibleDistribution,
   isStale,
+  newTrial,
   parseStored,
+  redactUrl,
+  storageClosed,
   studyExists,
   studyNotFound,
   TRIAL_STATES,
-  toJsonValue,
   trialNotFound,
 } from './utils.js';
 
@@ -166,16 +168,6 @@ local info = redis.call('HGET', KEYS[1], ARGV[1])
 if not info then return {'missing-study'} end
 return {'ok', info, redis.call('HGETALL', ARGV[2])}`;
 
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
-
 /**
  * Opens a storage on a Redis server (like Optuna's JournalRedisStorage, but with a key per
  * trial). Trial numbers come from INCR, waiting trials from a sorted set popped by one script,
@@ -194,17 +186,8 @@ export async function createRedisStorage(options: RedisStorageOptions): Promise<
   if (typeof prefix !== 'string') {
     throw new HpoError('INVALID_ARGUMENT', 'prefix must be a string (e.g. "ft-hpo:")');
   }
-  const where = redactUrl(url);
-  let redis: typeof import('redis');
-  try {
-    redis = await import('redis');
-  } catch (error) {
-    throw new HpoError(
-      'STORAGE_ERROR',
-      'the Redis storage needs the `redis` package: install it with `npm install redis`',
-      { path: where, cause: error },
-    );
-  }
+  const where = redactUrl(url, 'the Redis server');
+  const redis = await importPeer(() => import('redis'), 'redis', 'Redis', where);
   let lastError: Error | undefined;
   let connected = false;
   const client = redis.createClient({
@@ -243,11 +226,7 @@ export async function createRedisStorage(options: RedisStorageOptions): Promise<
   let closed = false;
 
   async function call(script: string, keys: string[], args: string[]): Promise<unknown> {
-    if (closed) {
-      throw new HpoError('STORAGE_ERROR', 'this Redis storage is closed; open a new one', {
-        path: where,
-      });
-    }
+    if (closed) throw storageClosed('Redis', where);
     try {
       return await client.eval(script, { keys, arguments: args });
     } catch (error) {
@@ -378,17 +357,12 @@ export async function createRedisStorage(options: RedisStorageOptions): Promise<
     key: string,
     value: unknown,
   ) {
-    checkStudyName(study);
-    checkTrialNumber(study, trial);
-    checkAttrKey(study, key, trial);
-    const json = JSON.stringify(toJsonValue(value, `${scope} attribute ${key}`, { study, trial }));
+    const json = JSON.stringify(checkTrialAttrArgs(study, trial, scope, key, value));
     await update(study, trial, `set ${scope} attribute ${key}`, [`${scope[0]}:${key}`, json]);
   }
 
   async function setStudyAttr(study: string, scope: AttrScope, key: string, value: unknown) {
-    checkStudyName(study);
-    checkAttrKey(study, key);
-    const json = JSON.stringify(toJsonValue(value, `${scope} attribute ${key}`, { study }));
+    const json = JSON.stringify(checkStudyAttrArgs(study, scope, key, value));
     const done = await call(
       SET_STUDY_ATTR,
       [studiesKey, studyKey(study, 'attrs')],
@@ -492,17 +466,7 @@ export async function createRedisStorage(options: RedisStorageOptions): Promise<
         );
       }
       if (reply[0] !== 'ok') fail(reply, study);
-      const trial: FrozenTrial = {
-        number: Number(reply[1]),
-        state: t.state,
-        params: { ...t.params },
-        distributions: { ...t.distributions },
-        intermediateValues: {},
-        userAttrs: { ...t.userAttrs },
-        systemAttrs: { ...t.systemAttrs },
-      };
-      if (t.state === 'running') trial.datetimeStart = at;
-      return trial;
+      return newTrial(Number(reply[1]), t, at);
     },
 
     async popWaitingTrial(study) {
@@ -518,11 +482,7 @@ export async function createRedisStorage(options: RedisStorageOptions): Promise<
     },
 
     async setTrialParam(study, trial, name, value, distribution) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
-      checkAttrKey(study, name, trial);
-      const v = checkParamValue(study, trial, name, value);
-      const d = checkDistribution(study, trial, name, distribution);
+      const { value: v, distribution: d } = checkParamArgs(study, trial, name, value, distribution);
       await update(study, trial, `set parameter ${name}`, [`p:${name}`, JSON.stringify({ v, d })], {
         param: name,
         key: distributionCompatKey(d),
@@ -531,10 +491,7 @@ export async function createRedisStorage(options: RedisStorageOptions): Promise<
     },
 
     async setTrialIntermediateValue(study, trial, step, value) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
-      const s = checkStep(study, trial, step);
-      const v = checkFiniteNumber(study, trial, `intermediate value at step ${step}`, value);
+      const { step: s, value: v } = checkReportArgs(study, trial, step, value);
       await update(study, trial, `report step ${s}`, [`i:${s}`, JSON.stringify(v)]);
     },
 
@@ -542,16 +499,14 @@ export async function createRedisStorage(options: RedisStorageOptions): Promise<
     setTrialSystemAttr: (study, trial, key, value) => setAttr(study, trial, 'system', key, value),
 
     async finishTrial(study, trial, result) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
+      checkTrialRef(study, trial);
       const checked = checkResult(study, trial, await directionsOf(study), result);
       await finish(study, trial, checked);
       return readTrial(study, trial);
     },
 
     async recordHeartbeat(study, trial) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
+      checkTrialRef(study, trial);
       await update(study, trial, 'record a heartbeat', ['heartbeatAt', String(Date.now())]);
     },
 
@@ -575,14 +530,13 @@ export async function createRedisStorage(options: RedisStorageOptions): Promise<
     },
 
     async getTrial(study, trial) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
+      checkTrialRef(study, trial);
       return readTrial(study, trial);
     },
 
     async getAllTrials(study, states) {
       checkStudyName(study);
-      const filter = checkStates(states);
+      const filter = checkStates(study, states);
       const trials = await readTrials(study);
       return filter ? trials.filter((t) => filter.includes(t.state)) : trials;
     },
@@ -632,25 +586,20 @@ function decodeTrial(fields: [string, string][]): FrozenTrial {
   for (const [field, value] of fields) {
     const tag = field.slice(0, 2);
     const rest = field.slice(2);
+    const json = () => parseStored(value, `trial field ${field}`);
     if (tag === 'p:') {
       // `v` or `d` is absent when an enqueued trial fixed a value without a distribution.
-      const param = parseStored(value, `trial field ${field}`) as {
-        v?: ParamValue;
-        d?: Distribution;
-      };
+      const param = json() as { v?: ParamValue; d?: Distribution };
       if ('v' in param) trial.params[rest] = param.v as ParamValue;
       if (param.d !== undefined) trial.distributions[rest] = param.d;
-    } else if (tag === 'i:')
-      trial.intermediateValues[rest] = parseStored(value, `trial field ${field}`) as number;
-    else if (tag === 'u:') trial.userAttrs[rest] = parseStored(value, `trial field ${field}`);
-    else if (tag === 's:') trial.systemAttrs[rest] = parseStored(value, `trial field ${field}`);
+    } else if (tag === 'i:') trial.intermediateValues[rest] = json() as number;
+    else if (tag === 'u:') trial.userAttrs[rest] = json();
+    else if (tag === 's:') trial.systemAttrs[rest] = json();
     else if (field === 'number') trial.number = Number(value);
     else if (field === 'state' && TRIAL_STATES.includes(value as TrialState)) {
       trial.state = value as TrialState;
-    } else if (field === 'values')
-      trial.values = parseStored(value, `trial field ${field}`) as number[];
-    else if (field === 'constraints')
-      trial.constraints = parseStored(value, `trial field ${field}`) as number[];
+    } else if (field === 'values') trial.values = json() as number[];
+    else if (field === 'constraints') trial.constraints = json() as number[];
     else if (field === 'datetimeStart') trial.datetimeStart = value;
     else if (field === 'datetimeComplete') trial.datetimeComplete = value;
     else if (field === 'heartbeatAt') trial.heartbeatAt = Number(value);

@@ -25,7 +25,7 @@ export const TRIAL_STATES: readonly TrialState[] = [
 export const HEARTBEAT_LOST = 'heartbeat lost';
 
 export function isFinished(state: TrialState): boolean {
-  return state === 'complete' || state === 'pruned' || state === 'fail';
+  return FINISHED_STATES.includes(state);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,6 +266,69 @@ export function checkTemplate(study: string, template: unknown): TrialTemplate {
   return out;
 }
 
+// Per-method checks shared by every storage: each returns the validated, JSON-safe arguments.
+
+/** `setTrialParam` arguments. */
+export function checkParamArgs(
+  study: string,
+  trial: number,
+  name: string,
+  value: unknown,
+  distribution: unknown,
+): { value: ParamValue; distribution: Distribution } {
+  checkTrialRef(study, trial);
+  checkAttrKey(study, name, trial);
+  return {
+    value: checkParamValue(study, trial, name, value),
+    distribution: checkDistribution(study, trial, name, distribution),
+  };
+}
+
+/** `setTrialIntermediateValue` arguments. */
+export function checkReportArgs(
+  study: string,
+  trial: number,
+  step: unknown,
+  value: unknown,
+): { step: number; value: number } {
+  checkTrialRef(study, trial);
+  return {
+    step: checkStep(study, trial, step),
+    value: checkFiniteNumber(study, trial, `intermediate value at step ${String(step)}`, value),
+  };
+}
+
+/** `setStudyUserAttr` / `setStudySystemAttr` arguments; returns the value as plain JSON. */
+export function checkStudyAttrArgs(
+  study: string,
+  scope: AttrScope,
+  key: string,
+  value: unknown,
+): unknown {
+  checkStudyName(study);
+  checkAttrKey(study, key);
+  return toJsonValue(value, `${scope} attribute ${key}`, { study });
+}
+
+/** `setTrialUserAttr` / `setTrialSystemAttr` arguments; returns the value as plain JSON. */
+export function checkTrialAttrArgs(
+  study: string,
+  trial: number,
+  scope: AttrScope,
+  key: string,
+  value: unknown,
+): unknown {
+  checkTrialRef(study, trial);
+  checkAttrKey(study, key, trial);
+  return toJsonValue(value, `${scope} attribute ${key}`, { study, trial });
+}
+
+/** A study name and a trial number, the first two arguments of every trial method. */
+export function checkTrialRef(study: unknown, trial: unknown): asserts trial is number {
+  checkStudyName(study);
+  checkTrialNumber(study, trial);
+}
+
 export function checkFiniteNumber(
   study: string,
   trial: number,
@@ -420,12 +483,13 @@ export function checkGrace(study: string, graceMs: unknown): number {
   return graceMs;
 }
 
-export function checkStates(states: unknown): readonly TrialState[] | undefined {
+export function checkStates(study: string, states: unknown): readonly TrialState[] | undefined {
   if (states === undefined) return undefined;
   if (!Array.isArray(states) || states.some((s) => !TRIAL_STATES.includes(s))) {
     throw new HpoError(
       'INVALID_ARGUMENT',
       `states must be an array of ${TRIAL_STATES.join(', ')}, got ${describe(states)}`,
+      { study },
     );
   }
   return states as TrialState[];
@@ -669,6 +733,42 @@ export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A server URL fit for error messages: the password masked, or `fallback` if it does not parse. */
+export function redactUrl(url: string, fallback: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Loads an optional peer dependency (`redis`, `pg`) or says how to install it. */
+export async function importPeer<T>(
+  load: () => Promise<T>,
+  pkg: string,
+  storage: string,
+  path: string,
+): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new HpoError(
+      'STORAGE_ERROR',
+      `the ${storage} storage needs the \`${pkg}\` package: install it with \`npm install ${pkg}\``,
+      { path, cause: error },
+    );
+  }
+}
+
+/** What every method of a closed server storage throws. */
+export function storageClosed(storage: string, path: string): HpoError {
+  return new HpoError('STORAGE_ERROR', `this ${storage} storage is closed; open a new one`, {
+    path,
+  });
+}
+
 /** A deep copy safe to hand out (everything stored is plain JSON). */
 export function copy<T>(value: T): T {
   return structuredClone(value);
@@ -719,13 +819,8 @@ export function createStateStorage(backend: StateBackend): StudyStorage {
       await backend.write((_, emit) => emit({ op: 'deleteStudy', name }));
     },
 
-    async setStudyUserAttr(study, key, value) {
-      await setStudyAttr(study, 'user', key, value);
-    },
-
-    async setStudySystemAttr(study, key, value) {
-      await setStudyAttr(study, 'system', key, value);
-    },
+    setStudyUserAttr: (study, key, value) => setStudyAttr(study, 'user', key, value),
+    setStudySystemAttr: (study, key, value) => setStudyAttr(study, 'system', key, value),
 
     async createTrial(study, template) {
       checkStudyName(study);
@@ -747,37 +842,25 @@ export function createStateStorage(backend: StateBackend): StudyStorage {
     },
 
     async setTrialParam(study, trial, name, value, distribution) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
-      checkAttrKey(study, name, trial);
-      const v = checkParamValue(study, trial, name, value);
-      const d = checkDistribution(study, trial, name, distribution);
+      const checked = checkParamArgs(study, trial, name, value, distribution);
       await backend.write((_, emit) =>
-        emit({ op: 'setTrialParam', study, trial, name, value: v, distribution: d }),
+        emit({ op: 'setTrialParam', study, trial, name, ...checked }),
       );
     },
 
     async setTrialIntermediateValue(study, trial, step, value) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
-      const s = checkStep(study, trial, step);
-      const v = checkFiniteNumber(study, trial, `intermediate value at step ${step}`, value);
+      const checked = checkReportArgs(study, trial, step, value);
       await backend.write((_, emit) =>
-        emit({ op: 'setIntermediateValue', study, trial, step: s, value: v }),
+        emit({ op: 'setIntermediateValue', study, trial, ...checked }),
       );
     },
 
-    async setTrialUserAttr(study, trial, key, value) {
-      await setTrialAttr(study, trial, 'user', key, value);
-    },
-
-    async setTrialSystemAttr(study, trial, key, value) {
-      await setTrialAttr(study, trial, 'system', key, value);
-    },
+    setTrialUserAttr: (study, trial, key, value) => setTrialAttr(study, trial, 'user', key, value),
+    setTrialSystemAttr: (study, trial, key, value) =>
+      setTrialAttr(study, trial, 'system', key, value),
 
     async finishTrial(study, trial, result) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
+      checkTrialRef(study, trial);
       return backend.write((state, emit) => {
         const checked = checkResult(study, trial, state.study(study).info.directions, result);
         return copy(
@@ -787,8 +870,7 @@ export function createStateStorage(backend: StateBackend): StudyStorage {
     },
 
     async recordHeartbeat(study, trial) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
+      checkTrialRef(study, trial);
       await backend.write((_, emit) => emit({ op: 'heartbeat', study, trial, at: Date.now() }));
     },
 
@@ -816,14 +898,13 @@ export function createStateStorage(backend: StateBackend): StudyStorage {
     },
 
     async getTrial(study, trial) {
-      checkStudyName(study);
-      checkTrialNumber(study, trial);
+      checkTrialRef(study, trial);
       return backend.read((state) => copy(state.trial(study, trial)));
     },
 
     async getAllTrials(study, states) {
       checkStudyName(study);
-      const filter = checkStates(states);
+      const filter = checkStates(study, states);
       return backend.read((state) => {
         const trials = state.study(study).trials;
         return copy(filter ? trials.filter((t) => filter.includes(t.state)) : trials);
@@ -834,9 +915,7 @@ export function createStateStorage(backend: StateBackend): StudyStorage {
   };
 
   async function setStudyAttr(study: string, scope: AttrScope, key: string, value: unknown) {
-    checkStudyName(study);
-    checkAttrKey(study, key);
-    const v = toJsonValue(value, `${scope} attribute ${key}`, { study });
+    const v = checkStudyAttrArgs(study, scope, key, value);
     await backend.write((_, emit) => emit({ op: 'setStudyAttr', study, scope, key, value: v }));
   }
 
@@ -847,10 +926,7 @@ export function createStateStorage(backend: StateBackend): StudyStorage {
     key: string,
     value: unknown,
   ) {
-    checkStudyName(study);
-    checkTrialNumber(study, trial);
-    checkAttrKey(study, key, trial);
-    const v = toJsonValue(value, `${scope} attribute ${key}`, { study, trial });
+    const v = checkTrialAttrArgs(study, trial, scope, key, value);
     await backend.write((_, emit) =>
       emit({ op: 'setTrialAttr', study, trial, scope, key, value: v }),
     );
