@@ -52,6 +52,8 @@ export type { StepTestContext, StepTestContextOptions } from './steps/testing.js
 export { defineStep, parseStepParams } from './steps/utils.js';
 
 // Feedback-driven retraining (src/retrain)
+export { loadRetrainConfig } from './retrain/config.js';
+export type { RetrainConfig } from './retrain/config.js';
 export { createRetrainLoop } from './retrain/loop.js';
 export type {
   RetrainLoop,

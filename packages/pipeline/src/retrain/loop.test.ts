@@ -1,23 +1,27 @@
 // The retrain loop end to end with tiny MLPs: a trigger fires, the job trains from the production
 // weights on corrected + replayed data, waits for approval across loop restarts, deploys after
 // approval, and rolls back when the live error rate degrades; plus rejection and auto-approval.
-import { readFile, writeFile } from 'node:fs/promises';
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRng, type FeedbackStore, openFeedbackStore, readDataset } from '@ft/data';
-import { readSafetensors } from '@ft/trainer';
 import { createRegistry, currentDeployment, deploymentHistory } from '@ft/registry';
 import { createTempDir } from '@ft/test-utils';
+import { readSafetensors } from '@ft/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   builtinSteps,
+  createJobStore,
   createRetrainLoop,
   createStepRegistry,
   type RetrainLoopOptions,
   readRunState,
-  retrainSteps,
   runPipeline,
 } from '../index.js';
 import { reviewRecords, writeJsonlFile } from '../steps/test-fixtures.js';
+import { holdStep } from './fixtures/hold-step.js';
 
 const MODEL = '{ type: mlp, hiddenSizes: [16] }';
 
@@ -42,7 +46,7 @@ steps:
     type: split
     needs: [ingest]
     params: { ratios: { train: 0.6, validation: 0.2, test: 0.2 }, stratifyBy: label, seed: 1 }
-  - { id: tokenize, type: tokenize, needs: [split], params: { tokenizer: "\${FT_PRODUCTION_MODEL}", maxLength: 16, labels: [neg, pos] } }
+  - { id: tokenize, type: tokenize, needs: [split], params: { tokenizer: "\${FT_PRODUCTION_TOKENIZER}", maxLength: 16, labels: [neg, pos] } }
   - { id: production, type: production-model, params: { path: "\${FT_PRODUCTION_MODEL}" } }
   - id: train
     type: train
@@ -62,7 +66,7 @@ steps:
       gates: [{ type: threshold, metric: accuracy, op: ">=", threshold: 0.5 }]
   - { id: approval, type: approval, needs: [validate], params: { autoApprove: "\${FT_AUTO_APPROVE}" } }
   - { id: register, type: register, needs: [train, evaluate, approval], params: { registry: "\${FT_REGISTRY}", model: "\${FT_MODEL}", alias: production } }
-  - { id: deploy, type: deploy, needs: [register], params: { target: "\${FT_PRODUCTION_MODEL}" } }
+  - { id: deploy, type: deploy, needs: [register], params: { target: "\${FT_DEPLOY_TARGET}" } }
 `;
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -119,9 +123,11 @@ function loopOptions(extra: Partial<RetrainLoopOptions> = {}): RetrainLoopOption
 }
 
 const live = async () =>
-  (await currentDeployment(await createRegistry({ root: join(dir, 'registry') }), {
-    target: join(dir, 'serving/reviews'),
-  }))?.version;
+  (
+    await currentDeployment(await createRegistry({ root: join(dir, 'registry') }), {
+      target: join(dir, 'serving/reviews'),
+    })
+  )?.version;
 
 beforeAll(async () => {
   ({ path: dir, cleanup } = await createTempDir('ft-retrain-loop-'));
@@ -156,11 +162,17 @@ describe('createRetrainLoop', () => {
     const jobId = first.job?.id as string;
 
     // The dataset: the 6 corrected cases, then 12 replayed records (seed 7 + retrain 1).
-    const dataset = (await readDataset(join(dir, 'home/retrain/datasets/retrain-1.jsonl')))
-      .records;
+    const dataset = (await readDataset(join(dir, 'home/retrain/datasets/retrain-1.jsonl'))).records;
     const original = (await readDataset(join(dir, 'data.jsonl'))).records;
     expect(dataset).toHaveLength(18);
-    expect(dataset.slice(0, 6).map((r) => r.label)).toEqual(['pos', 'neg', 'pos', 'neg', 'pos', 'neg']);
+    expect(dataset.slice(0, 6).map((r) => r.label)).toEqual([
+      'pos',
+      'neg',
+      'pos',
+      'neg',
+      'pos',
+      'neg',
+    ]);
     expect(dataset[0]).toEqual({ text: 'the gadget fix 0 was great and i loved it', label: 'pos' });
     const order = createRng(8).shuffle(original.map((_, i) => i));
     expect(dataset.slice(6)).toEqual(order.slice(0, 12).map((i) => original[i]));
@@ -174,7 +186,10 @@ describe('createRetrainLoop', () => {
     const request = JSON.parse(
       await readFile(join(first.job?.runDir as string, 'approval-request.json'), 'utf8'),
     );
-    expect(request).toMatchObject({ reason: 'the gates passed but autoApprove is off', gatePassed: true });
+    expect(request).toMatchObject({
+      reason: 'the gates passed but autoApprove is off',
+      gatePassed: true,
+    });
 
     // A new loop on the same home (a restarted process) still waits and does not retrain again.
     const restarted = createRetrainLoop(loopOptions());
@@ -185,7 +200,10 @@ describe('createRetrainLoop', () => {
     expect(await live()).toBe(1);
 
     const approved = await restarted.approve({ by: 'alice' });
-    expect(approved).toMatchObject({ status: 'queued', approval: { decision: 'approved', by: 'alice' } });
+    expect(approved).toMatchObject({
+      status: 'queued',
+      approval: { decision: 'approved', by: 'alice' },
+    });
 
     clock = T0 + 120_000;
     const deployed = await createRetrainLoop(loopOptions()).tick();
@@ -258,23 +276,102 @@ describe('createRetrainLoop', () => {
     expect(auto.state.monitoring).toMatchObject({ version, previousVersion: 1 });
   }, 90_000);
 
+  it('continues a retrain whose loop process was killed mid-job', async () => {
+    const home = join(dir, 'home-kill');
+    const pipeline = join(dir, 'retrain-hold.yaml');
+    await writeFile(
+      pipeline,
+      RETRAIN.replace(
+        '  - { id: approval, type: approval, needs: [validate]',
+        '  - { id: hold, type: hold, needs: [train] }\n  - { id: approval, type: approval, needs: [validate, hold]',
+      ),
+    );
+    const {
+      feedback: _store,
+      now: _now,
+      ...plain
+    } = loopOptions({ home, pipeline, autoApprove: true });
+    const optionsFile = join(dir, 'kill-options.json');
+    await writeFile(
+      optionsFile,
+      JSON.stringify({ ...plain, feedbackPath: join(dir, 'feedback.jsonl') }),
+    );
+    const child = fork(
+      fileURLToPath(new URL('./fixtures/loop-child.ts', import.meta.url)),
+      [optionsFile],
+      {
+        execArgv: ['--import', 'tsx'],
+        stdio: 'pipe',
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<NodeJS.Signals | null>((done) => {
+      child.on('exit', (_code, signal) => done(signal));
+    });
+    // The hold step marks `held` inside the job's run folder once train is done: kill then.
+    const store = createJobStore({ home });
+    const deadline = Date.now() + 60_000;
+    let held = false;
+    while (!held && child.exitCode === null && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 50));
+      const [job] = await store.list();
+      held = job !== undefined && existsSync(join(job.runDir, 'held'));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(held, stderr).toBe(true);
+    const [killed] = await store.list();
+    expect(killed).toMatchObject({ status: 'running', pid: child.pid });
+
+    const resumed = await createRetrainLoop(
+      loopOptions({
+        home,
+        pipeline,
+        autoApprove: true,
+        steps: [...builtinSteps, holdStep],
+      }),
+    ).tick();
+    expect(resumed.action).toBe('deployed');
+    expect(resumed.job?.id).toBe(killed?.id);
+    expect(resumed.state.retrains).toBe(1);
+    const run = await readRunState(killed?.runDir as string);
+    expect(run.status).toBe('succeeded');
+    // Train ran once, in the killed process; the resume went on from the held step.
+    expect(run.steps.train).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(run.steps.hold?.output?.values).toEqual({ held: false });
+    expect(await live()).toBe(run.steps.register?.output?.values.version);
+  }, 90_000);
+
   it('initFrom starts training from the given weights', async () => {
     // With a learning rate of 1e-9 one epoch moves no weight measurably: the trained weights
     // equal the production weights, which random initialisation would not.
+    await mkdir(join(dir, 'prod-tokenizer'));
+    for (const name of await readdir(join(dir, 'serving/reviews'))) {
+      if (
+        name.startsWith('tokenizer') ||
+        name.startsWith('special_tokens') ||
+        name.startsWith('vocab')
+      ) {
+        await copyFile(join(dir, 'serving/reviews', name), join(dir, 'prod-tokenizer', name));
+      }
+    }
     await writeFile(
       join(dir, 'init.yaml'),
       `name: init
 steps:
   - { id: ingest, type: ingest, params: { path: data.jsonl } }
   - { id: split, type: split, needs: [ingest], params: { ratios: { train: 0.8, test: 0.2 }, seed: 1 } }
-  - { id: tokenize, type: tokenize, needs: [split], params: { tokenizer: serving/reviews, maxLength: 16, labels: [neg, pos] } }
+  - { id: tokenize, type: tokenize, needs: [split], params: { tokenizer: prod-tokenizer, maxLength: 16, labels: [neg, pos] } }
   - { id: train, type: train, needs: [tokenize], params: { model: ${MODEL}, epochs: 1, lr: 1.0e-9, initFrom: serving/reviews } }
   - { id: bad, type: train, needs: [tokenize], params: { model: { type: mlp, hiddenSizes: [8] }, epochs: 1, initFrom: serving/reviews } }
 `,
     );
     const state = await runPipeline(join(dir, 'init.yaml'), {
       runsDir: join(dir, 'init-runs'),
-      registry: createStepRegistry([...builtinSteps, ...retrainSteps]),
+      registry: createStepRegistry(builtinSteps),
     });
     const trained = await readSafetensors(
       join(dir, 'init-runs', state.runId, 'steps/train/model/model.safetensors'),
@@ -290,7 +387,10 @@ steps:
       }
       expect(maxDiff).toBeLessThan(1e-6);
     }
+    expect(state.steps.train?.status).toBe('succeeded');
     expect(state.status).toBe('failed');
-    expect(state.steps.bad?.error).toMatch(/initFrom weights do not fit this model/);
+    expect(state.steps.bad?.error).toMatch(
+      /params\.initFrom: the initFrom weights do not fit this model/,
+    );
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 // The feedback-driven retrain loop: checks trigger policies, runs a retrain pipeline as a job
 // (corrected cases + a seeded replay sample), holds it for approval, then watches the new
 // version's live error rate and rolls back when it degrades. All state survives a restart.
-import { access, mkdir } from 'node:fs/promises';
+import { access, cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   createRng,
@@ -31,7 +31,7 @@ import {
   readRetrainState,
   writeRetrainState,
 } from './state.js';
-import { APPROVAL_REQUEST_FILE, retrainSteps } from './steps.js';
+import { APPROVAL_REQUEST_FILE } from './steps.js';
 
 /** When a deployed retrain is judged: how long to watch it and how much worse it may get. */
 export interface RetrainMonitorOptions {
@@ -59,8 +59,10 @@ export interface RetrainLoopOptions {
   policies: TriggerPolicyInput[];
   /**
    * The retrain pipeline file. Jobs get `${FT_RETRAIN_DATA}` (the dataset JSONL),
-   * `${FT_PRODUCTION_MODEL}` (the deploy target), `${FT_AUTO_APPROVE}`, `${FT_REGISTRY}` and
-   * `${FT_MODEL}`; its `approval` step decides between deploying and waiting.
+   * `${FT_PRODUCTION_MODEL}` and `${FT_PRODUCTION_TOKENIZER}` (copies of the live model folder
+   * and of its tokenizer files; unset when nothing is deployed), `${FT_DEPLOY_TARGET}`,
+   * `${FT_AUTO_APPROVE}`, `${FT_REGISTRY}` and `${FT_MODEL}`; its `approval` step decides
+   * between deploying and waiting.
    */
   pipeline: string;
   /** The original training data (JSONL, CSV, …) replay samples come from. */
@@ -85,7 +87,7 @@ export interface RetrainLoopOptions {
   monitor?: RetrainMonitorOptions;
   /** The `modelVersion` the serving code records for a registry version. @default String(version) */
   versionLabel?: (version: number) => string;
-  /** Step definitions of the retrain jobs. @default the built-in steps plus retrainSteps */
+  /** Step definitions of the retrain jobs. @default the built-in steps (which include retrainSteps) */
   steps?: StepDefinition[];
   /** Extra `${VAR}` values for the pipeline. @default {} */
   env?: Record<string, string>;
@@ -130,6 +132,17 @@ export interface RetrainLoop {
 
 const HOUR_MS = 3_600_000;
 
+/** Files of a Hugging Face-style tokenizer folder (what @ft/tokenize loads and saves). */
+const TOKENIZER_FILES = new Set([
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'added_tokens.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+]);
+
 export function createRetrainLoop(options: RetrainLoopOptions): RetrainLoop {
   const {
     home,
@@ -155,7 +168,15 @@ export function createRetrainLoop(options: RetrainLoopOptions): RetrainLoop {
     maxRelativeIncrease = 0.25,
     minAbsoluteIncrease = 0.02,
   } = monitor;
-  for (const [field, value] of Object.entries({ home, pipeline, trainingData, model })) {
+  const paths = {
+    home,
+    pipeline,
+    trainingData,
+    model,
+    registry: options.registry,
+    target: options.target,
+  };
+  for (const [field, value] of Object.entries(paths)) {
     if (typeof value !== 'string' || value === '') {
       throw new PipelineError('INVALID_ARGUMENT', `${field} must be a non-empty string.`, {
         field,
@@ -174,6 +195,11 @@ export function createRetrainLoop(options: RetrainLoopOptions): RetrainLoop {
       { field: 'monitor' },
     );
   }
+  if (!(windowHours > 0)) {
+    throw new PipelineError('INVALID_ARGUMENT', 'monitor.windowHours must be a number > 0.', {
+      field: 'monitor.windowHours',
+    });
+  }
   if (!Number.isSafeInteger(minLabeled) || minLabeled < 1 || windowLabeled < minLabeled) {
     throw new PipelineError(
       'INVALID_ARGUMENT',
@@ -190,7 +216,7 @@ export function createRetrainLoop(options: RetrainLoopOptions): RetrainLoop {
   const nowIso = () => new Date(now()).toISOString();
 
   async function stepsOf(): Promise<StepDefinition[]> {
-    return options.steps ?? [...(await loadBuiltinSteps()), ...retrainSteps];
+    return options.steps ?? (await loadBuiltinSteps());
   }
 
   async function save(state: RetrainState): Promise<RetrainState> {
@@ -237,17 +263,42 @@ export function createRetrainLoop(options: RetrainLoopOptions): RetrainLoop {
     return { path, corrected: corrected.length, replay: replay.length };
   }
 
+  /**
+   * Copies the live deployment into `<home>/retrain/production/retrain-<n>/`: `model` (what the
+   * job fine-tunes from and compares with, pinned even if someone deploys meanwhile) and
+   * `tokenizer` (its tokenizer files alone, for the tokenize step's `tokenizer` param).
+   */
+  async function snapshotProduction(
+    folder: string,
+    index: number,
+  ): Promise<{ model: string; tokenizer: string }> {
+    const base = join(retrainDir, 'production', `retrain-${index}`);
+    const model = join(base, 'model');
+    const tokenizer = join(base, 'tokenizer');
+    await rm(base, { recursive: true, force: true });
+    await cp(folder, model, { recursive: true });
+    await mkdir(tokenizer, { recursive: true });
+    for (const name of await readdir(model)) {
+      if (TOKENIZER_FILES.has(name)) await cp(join(model, name), join(tokenizer, name));
+    }
+    return { model, tokenizer };
+  }
+
   async function startRetrain(state: RetrainState, reasons: string[], ids: string[]) {
     const index = state.retrains + 1;
     const dataset = await buildDataset(ids, index);
     const registry = await createRegistry({ root: registryRoot });
     const live = await currentDeployment(registry, { target });
+    const production = live ? await snapshotProduction(live.folder, index) : undefined;
     const job = await store.create({
       pipelinePath,
       env: {
         ...env,
         FT_RETRAIN_DATA: dataset.path,
-        FT_PRODUCTION_MODEL: target,
+        ...(production
+          ? { FT_PRODUCTION_MODEL: production.model, FT_PRODUCTION_TOKENIZER: production.tokenizer }
+          : {}),
+        FT_DEPLOY_TARGET: target,
         FT_AUTO_APPROVE: String(autoApprove),
         FT_REGISTRY: registryRoot,
         FT_MODEL: model,

@@ -1,11 +1,13 @@
-// Trigger policies: validation errors and evaluateTriggers on a real feedback store with a fixed
-// clock; expected counts and rates are worked out by hand from the recorded feedback.
+// Trigger policies, the retrain config file and the state file: validation errors and
+// evaluateTriggers on a real feedback store with a fixed clock (expected values worked out by hand).
 import { join } from 'node:path';
 import { type FeedbackStore, openFeedbackStore } from '@ft/data';
 import { createTempDir } from '@ft/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createRetrainLoop,
   evaluateTriggers,
+  loadRetrainConfig,
   PipelineError,
   parseTriggerPolicies,
   readRetrainState,
@@ -27,7 +29,13 @@ beforeAll(async () => {
   for (const id of ['p1', 'p2', 'p3', 'p4']) {
     await store.record({ id, input: `text ${id}`, modelVersion: '1', prediction: 'pos' });
   }
-  await store.record({ id: 'p5', input: 'text p5', modelVersion: '2', prediction: 'pos', label: 'pos' });
+  await store.record({
+    id: 'p5',
+    input: 'text p5',
+    modelVersion: '2',
+    prediction: 'pos',
+    label: 'pos',
+  });
   clock = T0 + 60_000;
   await store.correct('p1', 'neg');
   await store.correct('p2', 'pos'); // a confirmation, not an error
@@ -174,6 +182,131 @@ describe('retrain state file', () => {
     await expect(readRetrainState(home)).rejects.toMatchObject({
       code: 'INVALID_CONFIG',
       path: join(home, 'retrain', 'state.json'),
+    });
+  });
+});
+
+describe('loadRetrainConfig', () => {
+  it('validates the file and resolves paths against its folder', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const file = join(dir, 'retrain-config.yaml');
+    await writeFile(
+      file,
+      `pipeline: retrain.yaml
+feedback: feedback.jsonl
+trainingData: data/train.jsonl
+registry: /srv/registry
+model: reviews
+target: serving/reviews
+replayRatio: 2
+autoApprove: true
+policies:
+  - { type: min-errors, count: 20 }
+  - { type: error-rate, threshold: 0.15, window: { hours: 24 }, minLabeled: 50 }
+monitor: { minLabeled: 30, maxRelativeIncrease: 0.1 }
+`,
+    );
+    expect(await loadRetrainConfig(file)).toEqual({
+      pipeline: join(dir, 'retrain.yaml'),
+      feedback: join(dir, 'feedback.jsonl'),
+      trainingData: join(dir, 'data/train.jsonl'),
+      registry: '/srv/registry',
+      model: 'reviews',
+      target: join(dir, 'serving/reviews'),
+      replayRatio: 2,
+      autoApprove: true,
+      policies: [
+        { type: 'min-errors', count: 20 },
+        { type: 'error-rate', threshold: 0.15, window: { hours: 24 }, minLabeled: 50 },
+      ],
+      monitor: { minLabeled: 30, maxRelativeIncrease: 0.1 },
+    });
+
+    const bad = async (text: string) => {
+      await writeFile(file, text);
+      return (await loadRetrainConfig(file).catch((e: unknown) => e)) as PipelineError;
+    };
+    const base =
+      'pipeline: p.yaml\nfeedback: f\ntrainingData: d\nregistry: r\nmodel: m\ntarget: t\n';
+    expect(await bad(`${base}policies: [{ type: min-errors, count: -1 }]\n`)).toMatchObject({
+      code: 'INVALID_CONFIG',
+      path: file,
+      field: 'policies[0].count',
+    });
+    expect(await bad(`${base}policies: []\n`)).toMatchObject({ field: 'policies' });
+    expect(
+      await bad(`${base}policies: [{ type: schedule, everyHours: 1 }]\nretries: 3\n`),
+    ).toMatchObject({
+      field: 'retries',
+    });
+    expect(await bad('pipeline: [unclosed\n')).toMatchObject({
+      code: 'INVALID_CONFIG',
+      path: file,
+    });
+    expect(
+      await bad(`${base.replace('model: m\n', '')}policies: [{ type: schedule, everyHours: 1 }]\n`),
+    ).toMatchObject({
+      field: 'model',
+    });
+    await expect(loadRetrainConfig(join(dir, 'missing.yaml'))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+});
+
+describe('createRetrainLoop options', () => {
+  it('rejects invalid options naming the field', () => {
+    const base = {
+      home: join(dir, 'loop-home'),
+      feedback: store,
+      policies: [{ type: 'min-errors' as const, count: 1 }],
+      pipeline: 'retrain.yaml',
+      trainingData: 'data.jsonl',
+      registry: 'registry',
+      model: 'reviews',
+      target: 'serving',
+    };
+    const error = (extra: object) => {
+      try {
+        createRetrainLoop({ ...base, ...extra });
+      } catch (caught) {
+        return caught as PipelineError;
+      }
+      throw new Error('expected an error');
+    };
+    expect(error({ replayRatio: -1 })).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'replayRatio',
+    });
+    expect(error({ target: '' })).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'target' });
+    expect(error({ monitor: { minLabeled: 50, windowLabeled: 10 } }).field).toBe(
+      'monitor.minLabeled',
+    );
+    expect(error({ monitor: { maxRelativeIncrease: Number.NaN } }).field).toBe('monitor');
+    expect(error({ policies: [{ type: 'min-errors', count: 1.5 }] })).toMatchObject({
+      code: 'INVALID_CONFIG',
+      field: 'policies[0].count',
+    });
+  });
+
+  it('refuses approve/reject when nothing waits', async () => {
+    const loop = createRetrainLoop({
+      home: join(dir, 'loop-home'),
+      feedback: store,
+      policies: [{ type: 'min-errors', count: 100 }],
+      pipeline: 'retrain.yaml',
+      trainingData: 'data.jsonl',
+      registry: 'registry',
+      model: 'reviews',
+      target: 'serving',
+      now: () => clock,
+    });
+    const tick = await loop.tick();
+    expect(tick.action).toBe('none');
+    expect(tick.state.phase).toBe('idle');
+    await expect(loop.approve()).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'phase',
     });
   });
 });

@@ -1,4 +1,6 @@
 // The built-in step types; `createStepRegistry(builtinSteps)` gives the default registry.
+
+import { retrainSteps } from '../retrain/steps.js';
 import type { StepDefinition } from '../types.js';
 import { cleanStep } from './clean.js';
 import { dedupStep } from './dedup.js';
@@ -45,4 +47,7 @@ export const builtinSteps: StepDefinition[] = [
   regressionStep,
   registerStep,
   deployStep,
+  // production-model and approval: used by retraining pipelines, so a job approved through the
+  // server or `ft approve` resumes with them.
+  ...retrainSteps,
 ];

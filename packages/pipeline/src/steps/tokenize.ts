@@ -1,7 +1,7 @@
 // `tokenize` step: trains a WordPiece tokenizer on the train split (or loads a tokenizer folder),
 // then encodes every split into padded int64 tensors (`<split>.safetensors`) with label ids.
-import { cp, readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, realpath } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { DataRecord } from '@ft/data';
 import { sha256Hex } from '@ft/data';
 import type { TextTokenizer, Tokenizer } from '@ft/tokenize';
@@ -23,6 +23,10 @@ import {
 } from './utils.js';
 
 /** Splits encoded, in this order, when the input step wrote them. */
+/** Files of a Hugging Face tokenizer folder (fast and slow tokenizers, special tokens, templates). */
+const TOKENIZER_FILE =
+  /^(tokenizer(_config)?\.json|special_tokens_map\.json|added_tokens\.json|vocab\.(txt|json)|merges\.txt|(sentencepiece\.bpe|spiece)\.model|chat_template\.(json|jinja))$/;
+
 const SPLITS = ['train', 'validation', 'test'] as const;
 
 const tokenizeParams = z.strictObject({
@@ -113,8 +117,14 @@ export const tokenizeStep = defineStep({
           `cannot load a tokenizer from ${dir}: ${(cause as Error).message}`,
         );
       }
-      // Copied beside the tensors so later steps and the registry get one self-contained folder.
-      await cp(dir, tokenizerDir.path, { recursive: true });
+      // Only the tokenizer's own files, copied from the real folder (a deploy target is a symlink,
+      // and a model folder also holds weights that must not travel with the tokenizer).
+      const source = await realpath(dir);
+      await mkdir(tokenizerDir.path, { recursive: true });
+      for (const name of await readdir(source)) {
+        if (TOKENIZER_FILE.test(name))
+          await copyFile(join(source, name), join(tokenizerDir.path, name));
+      }
     } else {
       const trained = await trainTokenizer(
         { records: train.records, field: p.textField },
