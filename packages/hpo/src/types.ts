@@ -180,7 +180,12 @@ export interface StudyStorage {
     value: ParamValue,
     distribution: Distribution,
   ): Promise<void>;
-  setTrialIntermediateValue(study: string, trial: number, step: number, value: number): Promise<void>;
+  setTrialIntermediateValue(
+    study: string,
+    trial: number,
+    step: number,
+    value: number,
+  ): Promise<void>;
   setTrialUserAttr(study: string, trial: number, key: string, value: unknown): Promise<void>;
   setTrialSystemAttr(study: string, trial: number, key: string, value: unknown): Promise<void>;
   /** Finishes a running trial; throws `TRIAL_FINISHED` if it already finished (first writer wins). */
