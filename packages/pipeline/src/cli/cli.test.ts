@@ -175,6 +175,28 @@ describe('ft', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'failed' });
   });
 
+  it('runs one retraining tick from a config file: nothing due without feedback; a bad config exits 1', async () => {
+    await writeFile(
+      join(home, 'retrain.yaml'),
+      [
+        'pipeline: retrain-pipeline.yaml',
+        'feedback: retrain-feedback.jsonl',
+        'trainingData: train.jsonl',
+        'registry: retrain-registry',
+        'model: clf',
+        'target: retrain-serving',
+        'policies: [{ type: min-corrections, count: 5 }]',
+      ].join('\n'),
+    );
+    const idle = await ftHere('retrain', 'retrain.yaml', '--json');
+    expect(idle.code).toBe(0);
+    expect(JSON.parse(idle.stdout)).toMatchObject({ action: 'none' });
+    await writeFile(join(home, 'bad-retrain.yaml'), 'pipeline: p.yaml\npolicies: []\n');
+    const bad = await ftHere('retrain', 'bad-retrain.yaml');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/bad-retrain\.yaml/);
+  });
+
   it('manages the registry and the feedback store', async () => {
     const registry = await createRegistry({ root: join(home, 'home', 'registry'), user: 'test' });
     await registry.register('clf', {

@@ -607,6 +607,36 @@ const serve: Command = {
   },
 };
 
+const retrain: Command = {
+  name: 'retrain',
+  usage: '<retrain.yaml>',
+  summary:
+    'Runs the feedback-driven retraining loop once: resumes a pending job, judges a deployment under watch, or retrains when a trigger policy fires (run it from cron or a timer).',
+  positionals: ['config'],
+  flags: {},
+  async run(args, ctx) {
+    const configPath = args.positionals.config ?? '';
+    const { loadRetrainConfig } = await import('../retrain/config.js');
+    const { createRetrainLoop } = await import('../retrain/loop.js');
+    const config = await loadRetrainConfig(resolve(ctx.cwd, configPath));
+    const { openFeedbackStore } = await import('@ft/data');
+    const feedback = await openFeedbackStore({ path: config.feedback });
+    try {
+      const loop = createRetrainLoop({ ...config, home: homeOf(args, ctx), feedback });
+      const result = await loop.tick();
+      if (args.values.json) printJson(ctx, result);
+      else {
+        const why = result.reasons?.length ? ` (${result.reasons.join('; ')})` : '';
+        const job = result.job ? ` job ${result.job.id}` : '';
+        ctx.out.write(`retrain: ${result.action}${job}${why}\n`);
+      }
+      return result.action === 'failed' ? EXIT.failure : EXIT.ok;
+    } finally {
+      await feedback.close();
+    }
+  },
+};
+
 /** Top-level commands; `registry` and `feedback` take a subcommand. */
 export const COMMANDS: Record<string, Command | Record<string, Command>> = {
   run,
@@ -624,5 +654,6 @@ export const COMMANDS: Record<string, Command | Record<string, Command>> = {
   watch,
   approve: decisionCommand('approved'),
   reject: decisionCommand('rejected'),
+  retrain,
   serve,
 };
