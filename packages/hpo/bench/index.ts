@@ -1,10 +1,14 @@
 // `pnpm --filter @ft/hpo bench`: our TPE and random samplers against Optuna's (Debian
 // python3-optuna via /usr/bin/python3) on Branin, Hartmann-6, Rosenbrock-10 and a mixed problem,
 // plus sampler CPU time per trial at 1,000 finished trials. BENCH_SEEDS / BENCH_TRIALS override.
+// Paired design: for each seed both sides start from the same 10 uniform random points
+// (enqueued), so the comparison measures the TPE phase, not the luck of the startup draws;
+// BENCH_PAIRED=0 lets each sampler draw its own startup points instead.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRng } from '@ft/data';
 import {
   createRandomSampler,
   createStudy,
@@ -12,8 +16,10 @@ import {
   type Distribution,
   type FrozenTrial,
   type ObjectiveTrial,
+  type ParamValue,
   type Sampler,
   type StudyView,
+  sampleUniform,
 } from '../src/index.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -22,6 +28,9 @@ const seeds = Number(process.env.BENCH_SEEDS ?? 10);
 const trials = Number(process.env.BENCH_TRIALS ?? 100);
 const HISTORY = 1000;
 const TIMED = 20;
+/** Shared random startup points per seed: TPE's default nStartupTrials on both sides. */
+const STARTUP = process.env.BENCH_PAIRED === '0' ? 0 : 10;
+const BOOTSTRAP = 2000;
 
 const HARTMANN_A = [
   [10, 3, 17, 3.5, 1.7, 8],
@@ -40,12 +49,24 @@ const MIXED_OFFSET: Record<string, number> = { a: 0, b: 1, c: 2.5 };
 
 interface Problem {
   optimum: number;
+  /** The search space the objective suggests from (for the shared startup points). */
+  space: Record<string, Distribution>;
   objective: (t: ObjectiveTrial) => number;
 }
+
+const unit = (low: number, high: number): Distribution => ({
+  type: 'float',
+  low,
+  high,
+  log: false,
+});
+const box = (n: number, low: number, high: number): Record<string, Distribution> =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`x${i}`, unit(low, high)]));
 
 const PROBLEMS: Record<string, Problem> = {
   branin: {
     optimum: 0.397887,
+    space: { x1: unit(-5, 10), x2: unit(0, 15) },
     objective: (t) => {
       const x1 = t.suggestFloat('x1', -5, 10);
       const x2 = t.suggestFloat('x2', 0, 15);
@@ -58,6 +79,7 @@ const PROBLEMS: Record<string, Problem> = {
   },
   hartmann6: {
     optimum: -3.32237,
+    space: box(6, 0, 1),
     objective: (t) => {
       const x = Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1));
       let sum = 0;
@@ -75,6 +97,7 @@ const PROBLEMS: Record<string, Problem> = {
   },
   rosenbrock10: {
     optimum: 0,
+    space: box(10, -5, 10),
     objective: (t) => {
       const x = Array.from({ length: 10 }, (_, i) => t.suggestFloat(`x${i}`, -5, 10));
       let s = 0;
@@ -87,6 +110,12 @@ const PROBLEMS: Record<string, Problem> = {
   },
   mixed: {
     optimum: 0,
+    space: {
+      kind: { type: 'categorical', choices: ['a', 'b', 'c'] },
+      n: { type: 'int', low: 1, high: 20, log: false, step: 1 },
+      x: unit(-5, 5),
+      lr: { type: 'float', low: 1e-4, high: 1, log: true },
+    },
     objective: (t) => {
       const kind = t.suggestCategorical('kind', ['a', 'b', 'c']);
       const n = t.suggestInt('n', 1, 20);
@@ -106,6 +135,47 @@ function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** The shared startup points of every problem and seed: uniform draws, as RandomSampler makes. */
+function startupPoints(): Record<string, Record<string, ParamValue>[][]> {
+  const out: Record<string, Record<string, ParamValue>[][]> = {};
+  for (const [name, problem] of Object.entries(PROBLEMS)) {
+    out[name] = Array.from({ length: seeds }, (_, seed) => {
+      const rng = createRng(`bench-startup:${name}:${seed}`);
+      return Array.from({ length: Math.min(STARTUP, trials) }, () =>
+        Object.fromEntries(
+          Object.entries(problem.space).map(([p, d]) => [p, sampleUniform(rng, d)]),
+        ),
+      );
+    });
+  }
+  return out;
+}
+
+/**
+ * 90% bootstrap interval of median(ours regret) / median(Optuna regret), resampling seeds in
+ * pairs (both sides of a seed share their startup points).
+ */
+function ratioInterval(ours: readonly number[], theirs: readonly number[]): [number, number] {
+  const rng = createRng('bench-bootstrap');
+  const n = Math.min(ours.length, theirs.length);
+  const ratios: number[] = [];
+  for (let b = 0; b < BOOTSTRAP; b++) {
+    const a: number[] = [];
+    const t: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = rng.int(n);
+      a.push(ours[k] as number);
+      t.push(theirs[k] as number);
+    }
+    ratios.push(median(a) / median(t));
+  }
+  ratios.sort((x, y) => x - y);
+  return [
+    ratios[Math.floor(0.05 * (BOOTSTRAP - 1))] as number,
+    ratios[Math.ceil(0.95 * (BOOTSTRAP - 1))] as number,
+  ];
 }
 
 function optunaAvailable(): boolean {
@@ -143,9 +213,15 @@ function runOptuna(config: object): Promise<Record<string, unknown>> {
   });
 }
 
-async function oursBest(kind: 'tpe' | 'random', problem: Problem, seed: number): Promise<number> {
+async function oursBest(
+  kind: 'tpe' | 'random',
+  problem: Problem,
+  seed: number,
+  startup: readonly Record<string, ParamValue>[],
+): Promise<number> {
   const sampler = kind === 'tpe' ? createTpeSampler({ seed }) : createRandomSampler({ seed });
   const study = await createStudy({ sampler });
+  for (const params of startup) await study.enqueueTrial(params);
   await study.optimize(problem.objective, { nTrials: trials });
   return study.bestValue();
 }
@@ -251,12 +327,17 @@ async function main(): Promise<void> {
       `optuna_skipped=1 # ${PYTHON} cannot import optuna (apt-get install python3-optuna)`,
     );
   }
-  const optunaQuality = haveOptuna ? runOptuna({ mode: 'quality', seeds, trials }) : undefined;
+  const startup = startupPoints();
+  const optunaQuality = haveOptuna
+    ? runOptuna({ mode: 'quality', seeds, trials, startup })
+    : undefined;
   const ours: Record<string, number[]> = {};
   for (const [name, problem] of Object.entries(PROBLEMS)) {
     for (const kind of ['tpe', 'random'] as const) {
       const bests: number[] = [];
-      for (let seed = 0; seed < seeds; seed++) bests.push(await oursBest(kind, problem, seed));
+      for (let seed = 0; seed < seeds; seed++) {
+        bests.push(await oursBest(kind, problem, seed, startup[name]?.[seed] ?? []));
+      }
       ours[`${kind}_${name}`] = bests;
     }
   }
@@ -271,9 +352,12 @@ async function main(): Promise<void> {
         console.log(`optuna_${kind}_best_${name}=${median(theirs[key] ?? []).toPrecision(6)}`);
     }
     if (theirs) {
-      const regret = (xs: number[]) => median(xs.map((v) => v - problem.optimum));
-      const ratio = regret(ours[`tpe_${name}`] ?? []) / regret(theirs[`tpe_${name}`] ?? []);
-      console.log(`tpe_regret_vs_optuna_${name}=${ratio.toFixed(3)}`);
+      const regrets = (xs: number[]) => xs.map((v) => v - problem.optimum);
+      const a = regrets(ours[`tpe_${name}`] ?? []);
+      const t = regrets(theirs[`tpe_${name}`] ?? []);
+      console.log(`tpe_regret_vs_optuna_${name}=${(median(a) / median(t)).toFixed(3)}`);
+      const [lo, hi] = ratioInterval(a, t);
+      console.log(`tpe_regret_vs_optuna_${name}_ci90=${lo.toFixed(3)}..${hi.toFixed(3)}`);
     }
   }
   const oursPerTrial = oursOverhead();

@@ -1,6 +1,8 @@
 # Optuna side of `pnpm --filter @ft/hpo bench`: runs the same problems as bench/index.ts with
 # Optuna's TPESampler and RandomSampler and prints one JSON object on stdout.
-# Usage: /usr/bin/python3 optuna_bench.py '{"mode": "quality", "seeds": 10, "trials": 100}'
+# Usage: /usr/bin/python3 optuna_bench.py '{"mode": "quality", "seeds": 10, "trials": 100,
+#                                         "startup": {"branin": [[{"x1": .., "x2": ..}, ..], ..]}}'
+#        ("startup": per problem and seed, the shared random points enqueued before optimizing)
 #        /usr/bin/python3 optuna_bench.py '{"mode": "overhead", "history": 1000, "timed": 20}'
 import json
 import math
@@ -90,6 +92,9 @@ def quality(config):
                 else:
                     sampler = optuna.samplers.RandomSampler(seed=seed)
                 study = optuna.create_study(sampler=sampler)
+                startup = config.get("startup", {}).get(name)
+                for params in startup[seed] if startup else []:
+                    study.enqueue_trial(params)
                 study.optimize(objective, n_trials=config["trials"])
                 bests.append(study.best_value)
             out["best"][f"{kind}_{name}"] = bests

@@ -3,13 +3,13 @@
 // so several processes, or a resumed study, continue the same search distribution.
 
 import { createRng, type Rng } from '@ft/data';
+import { isSingle } from '../distributions.js';
 import { HpoError } from '../errors.js';
 import type { Distribution, FrozenTrial, ParamValue, Sampler, StudyView } from '../types.js';
 import {
   checkSeed,
   gaussian,
   intersectionSearchSpace,
-  isSingle,
   lastIntermediate,
   sampleUniform,
   seededRng,

@@ -2,7 +2,9 @@
 // elitist selection by non-dominated sort and crowding distance, binary tournaments, uniform /
 // BLX-α / SBX crossover, per-parameter mutation (resampled at random), constrained domination.
 
+import { contains, isSingle } from '../distributions.js';
 import { HpoError } from '../errors.js';
+import { dominates as paretoDominates } from '../multi-objective.js';
 import type {
   Distribution,
   FrozenTrial,
@@ -13,11 +15,7 @@ import type {
 } from '../types.js';
 import {
   checkSeed,
-  containsValue,
-  directionSigns,
-  dominatesLoss,
   intersectionSearchSpace,
-  isSingle,
   sampleUniform,
   seededRng,
   transformedBounds,
@@ -69,7 +67,7 @@ function dominates(a: FrozenTrial, b: FrozenTrial, ctx: Context): boolean {
   if (!ctx.constrained) {
     if (a.state !== 'complete') return false;
     if (b.state !== 'complete') return true;
-    return dominatesLoss(losses(a, ctx.signs), losses(b, ctx.signs));
+    return paretoDominates(a.values ?? [], b.values ?? [], ctx.directions);
   }
   // Deb's constrained domination: feasible beats infeasible, smaller violation beats larger.
   const ca = ctx.constraintsOf(a);
@@ -90,7 +88,7 @@ function dominates(a: FrozenTrial, b: FrozenTrial, ctx: Context): boolean {
   if (b.state !== 'complete') return true;
   const va = violation(ca);
   const vb = violation(cb);
-  if (va === 0 && vb === 0) return dominatesLoss(losses(a, ctx.signs), losses(b, ctx.signs));
+  if (va === 0 && vb === 0) return paretoDominates(a.values ?? [], b.values ?? [], ctx.directions);
   if (va === 0) return true;
   if (vb === 0) return false;
   return va < vb;
@@ -207,7 +205,7 @@ export function createNsga2Sampler(options: Nsga2SamplerOptions = {}): Sampler {
     const constraintsOf = (t: FrozenTrial) => t.constraints ?? constraintsFunc?.(t);
     return {
       directions: study.directions,
-      signs: directionSigns(study.directions),
+      signs: study.directions.map((d) => (d === 'minimize' ? 1 : -1)),
       constrained:
         constraintsFunc !== undefined || study.trials.some((t) => t.constraints !== undefined),
       constraintsOf,
@@ -365,12 +363,12 @@ export function createNsga2Sampler(options: Nsga2SamplerOptions = {}): Sampler {
       numeric.forEach((name, i) => {
         child[name] = untransformNumeric(space[name] as Distribution, c[i] as number);
       });
-      const ok = names.every((n) => containsValue(space[n] as Distribution, child[n] ?? null));
+      const ok = names.every((n) => contains(space[n] as Distribution, child[n] ?? null));
       if (ok) return child;
       if (attempt >= 1000) {
         // Pathological bounds: give up on crossover for the offending genes.
         for (const n of names) {
-          if (!containsValue(space[n] as Distribution, child[n] ?? null)) {
+          if (!contains(space[n] as Distribution, child[n] ?? null)) {
             child[n] = first.params[n] ?? null;
           }
         }

@@ -1,15 +1,12 @@
-// Helpers shared by the TPE, CMA-ES and NSGA-II samplers: internal representation of parameter
-// values, Optuna-style random sampling, intersection search spaces, Pareto ranks and hypervolume.
+// Helpers shared by the TPE, CMA-ES and NSGA-II samplers: the transformed (log, half-step) space,
+// Optuna-style random sampling, intersection search spaces and hypervolume. Internal/external
+// values, single-valued distributions and Pareto dominance come from ../distributions.ts and
+// ../multi-objective.ts.
 
 import { createRng, type Rng } from '@ft/data';
+import { distributionsEqual, fromInternal } from '../distributions.js';
 import { HpoError } from '../errors.js';
-import type {
-  Distribution,
-  FrozenTrial,
-  ParamValue,
-  StudyDirection,
-  TrialState,
-} from '../types.js';
+import type { Distribution, FrozenTrial, ParamValue, TrialState } from '../types.js';
 
 /** Seeds a sampler RNG; an omitted seed draws one from the OS (never Math.random). */
 export function seededRng(seed: number | undefined, stream: string): Rng {
@@ -29,47 +26,6 @@ export function checkSeed(seed: number | undefined, sampler: string): void {
       `${sampler}: seed must be an integer, got ${String(seed)}; pass e.g. { seed: 42 }`,
     );
   }
-}
-
-/** A categorical choice as its index; numbers stay numbers. `NaN` when the value is not allowed. */
-export function toInternal(dist: Distribution, value: ParamValue): number {
-  if (dist.type === 'categorical') {
-    const i = dist.choices.findIndex(
-      (c) => c === value || (Number.isNaN(c) && Number.isNaN(value)),
-    );
-    return i;
-  }
-  return typeof value === 'number' ? value : Number.NaN;
-}
-
-export function toExternal(dist: Distribution, internal: number): ParamValue {
-  if (dist.type === 'categorical') {
-    const choice = dist.choices[Math.round(internal)];
-    if (choice === undefined) {
-      throw new HpoError('INVALID_ARGUMENT', `categorical index ${internal} out of range`);
-    }
-    return choice;
-  }
-  if (dist.type === 'int') return Math.round(internal);
-  return internal;
-}
-
-/** True when the distribution allows one value only (Optuna skips those in joint sampling). */
-export function isSingle(dist: Distribution): boolean {
-  if (dist.type === 'categorical') return dist.choices.length === 1;
-  if (dist.low === dist.high) return true;
-  if (dist.log || dist.step === undefined) return false;
-  // Decimal-safe "high - low < step" (Optuna uses Decimal for float steps).
-  return (dist.high - dist.low) / dist.step < 1 - 1e-12;
-}
-
-export function sameDistribution(a: Distribution, b: Distribution): boolean {
-  if (a.type !== b.type) return false;
-  if (a.type === 'categorical' && b.type === 'categorical') {
-    return a.choices.length === b.choices.length && a.choices.every((c, i) => c === b.choices[i]);
-  }
-  if (a.type === 'categorical' || b.type === 'categorical') return false;
-  return a.low === b.low && a.high === b.high && a.log === b.log && a.step === b.step;
 }
 
 /** Rounds to `low + k*step` and clips to the bounds, as Optuna's untransform does. */
@@ -101,7 +57,7 @@ export function transformValue(dist: Distribution, value: number): number {
 /** Back from the transformed space to a valid value of `dist` (rounded, clipped). */
 export function untransformValue(dist: Distribution, t: number): ParamValue {
   if (dist.type === 'categorical') {
-    return toExternal(dist, Math.min(Math.max(Math.floor(t), 0), dist.choices.length - 1));
+    return fromInternal(dist, Math.min(Math.max(Math.floor(t), 0), dist.choices.length - 1));
   }
   if (dist.type === 'float') {
     if (dist.log) return Math.min(Math.max(Math.exp(t), dist.low), dist.high);
@@ -117,16 +73,6 @@ export function sampleUniform(rng: Rng, dist: Distribution): ParamValue {
   if (dist.type === 'categorical') return dist.choices[rng.int(dist.choices.length)] ?? null;
   const [low, high] = transformedBounds(dist);
   return untransformValue(dist, low + (high - low) * rng.next());
-}
-
-/** Whether a value lies in the distribution (bounds, step grid, choice list). */
-export function containsValue(dist: Distribution, value: ParamValue): boolean {
-  if (dist.type === 'categorical') return toInternal(dist, value) >= 0;
-  if (typeof value !== 'number' || !(value >= dist.low && value <= dist.high)) return false;
-  const step = dist.step;
-  if (step === undefined) return true;
-  const k = (value - dist.low) / step;
-  return Math.abs(k - Math.round(k)) < 1e-8;
 }
 
 /**
@@ -146,7 +92,7 @@ export function intersectionSearchSpace(
     }
     for (const [name, dist] of space) {
       const other = t.distributions[name];
-      if (other === undefined || !sameDistribution(dist, other)) space.delete(name);
+      if (other === undefined || !distributionsEqual(dist, other)) space.delete(name);
     }
   }
   const out: Record<string, Distribution> = {};
@@ -184,60 +130,6 @@ export function groupDecomposedSearchSpace(
     groups = next.filter((g) => Object.keys(g).length > 0);
   }
   return groups;
-}
-
-/** Signs that turn every direction into minimisation. */
-export function directionSigns(directions: readonly StudyDirection[]): number[] {
-  return directions.map((d) => (d === 'minimize' ? 1 : -1));
-}
-
-/** `a` Pareto-dominates `b` (both already as losses to minimise). */
-export function dominatesLoss(a: readonly number[], b: readonly number[]): boolean {
-  let strictly = false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    if (x > y) return false;
-    if (x < y) strictly = true;
-  }
-  return strictly;
-}
-
-/** Non-domination rank (0 = Pareto front) of every loss vector. */
-export function nonDominationRanks(losses: readonly (readonly number[])[]): number[] {
-  const n = losses.length;
-  const ranks = new Array<number>(n).fill(-1);
-  const dominatedBy = new Array<number>(n).fill(0);
-  const dominates: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const a = losses[i] as number[];
-      const b = losses[j] as number[];
-      if (dominatesLoss(a, b)) {
-        (dominates[i] as number[]).push(j);
-        dominatedBy[j] = (dominatedBy[j] as number) + 1;
-      } else if (dominatesLoss(b, a)) {
-        (dominates[j] as number[]).push(i);
-        dominatedBy[i] = (dominatedBy[i] as number) + 1;
-      }
-    }
-  }
-  let front: number[] = [];
-  for (let i = 0; i < n; i++) if (dominatedBy[i] === 0) front.push(i);
-  let rank = 0;
-  while (front.length > 0) {
-    const next: number[] = [];
-    for (const i of front) {
-      ranks[i] = rank;
-      for (const j of dominates[i] as number[]) {
-        dominatedBy[j] = (dominatedBy[j] as number) - 1;
-        if (dominatedBy[j] === 0) next.push(j);
-      }
-    }
-    front = next;
-    rank++;
-  }
-  return ranks;
 }
 
 /**

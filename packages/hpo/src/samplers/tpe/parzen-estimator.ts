@@ -347,6 +347,7 @@ export function createParzenEstimator(
       }
       const { low, high, q, mus: m, sigmas: s, logMass, dist, logNorm, invSigma } = kernel;
       const log = isLog(dist);
+      const cellCache = new Map<number, Float64Array>();
       for (let i = 0; i < size; i++) {
         const x = log ? Math.log(xs[i] as number) : (xs[i] as number);
         const base = i * nComponents;
@@ -361,14 +362,22 @@ export function createParzenEstimator(
           }
         } else {
           // Discrete values own the mass of their step cell, so densities are probabilities.
-          const upper = Math.min(x + q / 2, high);
-          const lower = Math.max(x - q / 2, low);
+          // Candidates repeat often on small grids; each distinct value is evaluated once.
+          let lps = cellCache.get(x);
+          if (lps === undefined) {
+            lps = new Float64Array(nComponents);
+            const upper = Math.min(x + q / 2, high);
+            const lower = Math.max(x - q / 2, low);
+            for (let j = 0; j < nComponents; j++) {
+              const mu = m[j] as number;
+              const sigma = s[j] as number;
+              lps[j] =
+                logGaussMass((lower - mu) / sigma, (upper - mu) / sigma) - (logMass[j] as number);
+            }
+            cellCache.set(x, lps);
+          }
           for (let j = 0; j < nComponents; j++) {
-            const mu = m[j] as number;
-            const sigma = s[j] as number;
-            const lp =
-              logGaussMass((lower - mu) / sigma, (upper - mu) / sigma) - (logMass[j] as number);
-            comp[base + j] = (comp[base + j] as number) + lp;
+            comp[base + j] = (comp[base + j] as number) + (lps[j] as number);
           }
         }
       }
