@@ -80,6 +80,14 @@ export function newJobId(prefix = 'job'): string {
   return `${prefix}-${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
+/** Last creation time handed out in this process: jobs created within one millisecond still list in order. */
+let lastCreatedMs = 0;
+
+function nextCreatedAt(): string {
+  lastCreatedMs = Math.max(Date.now(), lastCreatedMs + 1);
+  return new Date(lastCreatedMs).toISOString();
+}
+
 export function createJobStore(options: JobStoreOptions): JobStore {
   const { home } = options;
   if (typeof home !== 'string' || home.length === 0) {
@@ -159,7 +167,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     runsDir,
     async create({ pipelinePath, env }) {
       const id = newJobId();
-      const now = new Date().toISOString();
+      const now = nextCreatedAt();
       const runId = id.replace(/^job-/, 'run-');
       const job: Job = {
         id,
