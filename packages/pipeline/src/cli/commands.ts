@@ -1,6 +1,6 @@
 // The `ft` commands: run/resume pipelines, inspect runs and reports, manage the registry and the
 // feedback store, follow events, approve jobs and serve the HTTP API. Each returns an exit code.
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PipelineError } from '../errors.js';
 import type { RunState, RunStatus, StepDefinition } from '../types.js';
@@ -187,55 +187,69 @@ const runs: Command = {
   },
 };
 
-const REPORT_NAMES = new Set(['report.md', 'report.html', 'report.json']);
-
-/** Report files anywhere in the run folder (a validate step writes them into its own folder). */
-async function findReports(dir: string, depth = 0): Promise<string[]> {
-  if (depth > 3) return [];
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const found: string[] = [];
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const path = join(dir, entry.name);
-    if (entry.isFile() && REPORT_NAMES.has(entry.name)) found.push(path);
-    else if (entry.isDirectory()) found.push(...(await findReports(path, depth + 1)));
-  }
-  return found;
-}
-
 const report: Command = {
   name: 'report',
   usage: '<runDir>',
   summary:
-    "Prints the run's report files; when it has none, renders one (steps with timings, numeric step values) into <runDir>/report/.",
+    "Writes the run report to <runDir>/report/ (report.md, report.html, report.json): steps with timings and attempts, data statistics and metrics from the steps' values, and the baseline comparisons, gate results and confusion matrices of its validate steps; prints the paths.",
   positionals: ['runDir'],
   flags: {},
   async run(args, ctx) {
     const { readRunState } = await engine();
     const runDir = resolve(ctx.cwd, args.positionals.runDir ?? '');
     const state = await readRunState(runDir);
-    let paths = await findReports(runDir);
-    const rendered = paths.length === 0;
-    if (rendered) {
-      const metrics: Record<string, number> = {};
-      for (const [id, step] of Object.entries(state.steps)) {
-        for (const [name, value] of Object.entries(step.output?.values ?? {})) {
-          if (typeof value === 'number' && Number.isFinite(value)) metrics[`${id}.${name}`] = value;
-        }
+    const { writeReport } = await import('@ft/validate');
+    type ReportInput = Parameters<typeof writeReport>[1];
+    const metrics: Record<string, number> = {};
+    const comparisons: NonNullable<ReportInput['comparisons']> = [];
+    const gateRules: NonNullable<ReportInput['gates']>['rules'] = [];
+    let gatesSeen = false;
+    let confusionMatrix: ReportInput['confusionMatrix'];
+    let perClass: ReportInput['perClass'];
+    const registered: string[] = [];
+    for (const [id, step] of Object.entries(state.steps)) {
+      const values = step.output?.values ?? {};
+      for (const [name, value] of Object.entries(values)) {
+        if (typeof value === 'number' && Number.isFinite(value)) metrics[`${id}.${name}`] = value;
       }
-      const lines = Object.entries(state.steps).map(
-        ([id, step]) =>
-          `${id}: ${step.status}, ${formatDuration(step.durationMs)}, ${step.attempts} attempt${step.attempts === 1 ? '' : 's'}${step.error ? ` (${step.error})` : ''}`,
-      );
-      const { writeReport } = await import('@ft/validate');
-      const written = await writeReport(join(runDir, 'report'), {
-        title: `Run ${state.runId}: ${state.pipeline} (${state.status})`,
-        createdAt: state.createdAt,
-        metrics,
-        sections: [{ title: 'Steps', body: lines.join('\n\n') }],
-      });
-      paths = [written.markdown, written.html, written.json];
+      if (typeof values.model === 'string' && typeof values.version === 'number') {
+        registered.push(`${id}: ${values.model} v${values.version}`);
+      }
+      // A step's own report (validate writes one) carries the full comparison and gate results.
+      const own = step.output?.files.reportJson;
+      if (own === undefined) continue;
+      const parsed = JSON.parse(await readFile(join(runDir, own), 'utf8')) as ReportInput;
+      comparisons.push(...(parsed.comparisons ?? []));
+      if (parsed.gates) {
+        gatesSeen = true;
+        gateRules.push(...parsed.gates.rules.map((r) => ({ ...r, id: `${id}: ${r.id}` })));
+      }
+      confusionMatrix ??= parsed.confusionMatrix;
+      perClass ??= parsed.perClass;
     }
-    if (args.values.json) printJson(ctx, { rendered, paths });
+    const lines = Object.entries(state.steps).map(
+      ([id, step]) =>
+        `${id}: ${step.status}, ${formatDuration(step.durationMs)}, ${step.attempts} attempt${step.attempts === 1 ? '' : 's'}${step.error ? ` (${step.error})` : ''}`,
+    );
+    const written = await writeReport(join(runDir, 'report'), {
+      title: `Run ${state.runId}: ${state.pipeline} (${state.status})`,
+      createdAt: state.createdAt,
+      metrics,
+      ...(comparisons.length > 0 ? { comparisons } : {}),
+      ...(gatesSeen
+        ? { gates: { passed: gateRules.every((r) => r.passed), rules: gateRules } }
+        : {}),
+      ...(confusionMatrix ? { confusionMatrix } : {}),
+      ...(perClass ? { perClass } : {}),
+      sections: [
+        { title: 'Steps', body: lines.join('\n\n') },
+        ...(registered.length > 0
+          ? [{ title: 'Registered versions', body: registered.join('\n\n') }]
+          : []),
+      ],
+    });
+    const paths = [written.markdown, written.html, written.json];
+    if (args.values.json) printJson(ctx, { paths });
     else ctx.out.write(`${paths.join('\n')}\n`);
     return EXIT.ok;
   },

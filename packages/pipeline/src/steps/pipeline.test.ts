@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createRegistry } from '@ft/registry';
 import { createTempDir } from '@ft/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/main.js';
 import {
   builtinSteps,
   createStepRegistry,
@@ -147,6 +148,26 @@ describe('the built-in steps in a pipeline run', () => {
     expect(second.steps.deploy?.status).toBe('succeeded');
     const registry = await createRegistry({ root: join(dir, 'registry') });
     expect((await registry.listVersions('reviews')).map((v) => v.version)).toEqual([1]);
+  });
+
+  it('ft report writes one run report with step timings, gate results and the registered version', async () => {
+    let stdout = '';
+    const sink = { write: (text: string) => void (stdout += text), isTTY: false };
+    const code = await main(['report', join(dir, 'runs', 'run-1')], {
+      out: sink,
+      err: { write: () => undefined, isTTY: false },
+      env: {},
+      cwd: dir,
+      signal: new AbortController().signal,
+    });
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(3);
+    const markdown = await readFile(join(dir, 'runs', 'run-1', 'report', 'report.md'), 'utf8');
+    expect(markdown).toContain('# Run run-1: reviews (succeeded)');
+    expect(markdown).toMatch(/train: succeeded, .*1 attempt/);
+    expect(markdown).toContain('| split.total | 50 |');
+    expect(markdown).toContain('validate: accuracy>=0.6');
+    expect(markdown).toContain('register: reviews v1');
   });
 
   it('reports a bad param with its YAML path when the pipeline loads', async () => {
