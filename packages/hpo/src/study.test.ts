@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createInMemoryStorage,
+  createRandomSampler,
   createStudy,
   type FrozenTrial,
   HpoError,
@@ -340,7 +341,11 @@ describe('optimize', () => {
   });
 
   it('ends pruned trials and calls callbacks, which may stop the study', async () => {
-    const study = await createStudy({ seed: 4, pruner: thresholdPruner(0.5) });
+    // Random sampling spreads x over [0, 1], so some trials are pruned and some complete.
+    const study = await createStudy({
+      sampler: createRandomSampler({ seed: 4 }),
+      pruner: thresholdPruner(0.5),
+    });
     const seen: FrozenTrial[] = [];
     await study.optimize(
       async (t) => {

@@ -109,6 +109,13 @@ export interface StepDefinition<S extends z.ZodType = z.ZodType> {
    * @default true
    */
   cache?: boolean;
+  /**
+   * The step's own account of what it reads outside its inputs, for the cache fingerprint. When
+   * absent, every file or folder a string param names is hashed whole; a step whose param names a
+   * folder that changes for unrelated reasons (a registry, whose logs grow with every deploy)
+   * hashes only what it will read (e.g. the files of the version an alias points at).
+   */
+  fingerprint?(params: z.infer<S>, context: { baseDir: string }): Promise<Json>;
   run(context: StepContext<z.infer<S>>): Promise<StepOutput>;
 }
 

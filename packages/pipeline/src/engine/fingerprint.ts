@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { canonicalJson, sha256Hex } from '@ft/data';
-import type { StepOutput } from '../types.js';
+import type { Json, StepOutput } from '../types.js';
 
 /** Bump when the fingerprint recipe changes, so old cache entries are not matched by accident. */
 const RECIPE = 1;
@@ -20,8 +20,8 @@ export interface FingerprintInput {
   inputFingerprints: Record<string, string>;
   /** Content hashes of the files in the needed steps' outputs, by `<step>/<name>`. */
   inputFiles: Record<string, string>;
-  /** Content hashes of files named by string params, by param path. */
-  paramFiles: Record<string, string>;
+  /** Content hashes of files named by string params, by param path; or the step's own fingerprint. */
+  paramFiles: Record<string, string> | { step: Json };
   /** Content hash of a custom step's module file (code changes miss the cache even unbumped). */
   moduleHash?: string;
 }

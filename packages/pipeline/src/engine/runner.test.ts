@@ -14,7 +14,7 @@ import {
   runPipeline,
   type StepRegistry,
 } from '../index.js';
-import { testSteps, writeStep } from './fixtures/steps.js';
+import { readStep, testSteps, writeStep } from './fixtures/steps.js';
 
 let dir: string;
 let runsDir: string;
@@ -185,6 +185,34 @@ describe('runPipeline', () => {
     const third = await run(file, 'r3');
     expect(third.byType('step-start')).toEqual(['read']);
     expect(third.state.steps.read!.output!.values).toEqual({ text: 'two' });
+  });
+
+  it("uses a step's own fingerprint instead of hashing the files its params name", async () => {
+    await writeFile(join(dir, 'input.txt'), 'one');
+    await writeFile(join(dir, 'noise.txt'), '1');
+    const file = await pipeline([
+      'name: own-fingerprint',
+      'steps:',
+      '  - id: read',
+      '    type: read',
+      '    params: { path: input.txt }',
+    ]);
+    // This read step says only noise.txt's first line matters (a stand-in for "the version an
+    // alias points at" inside a registry folder whose logs keep growing).
+    const own = createStepRegistry([
+      {
+        ...readStep,
+        fingerprint: async (_params: unknown, { baseDir }: { baseDir: string }) =>
+          (await readFile(join(baseDir, 'noise.txt'), 'utf8')).split('\n')[0] ?? '',
+      },
+      ...testSteps.filter((step) => step !== readStep),
+    ]);
+    await run(file, 'f1', own);
+    await writeFile(join(dir, 'input.txt'), 'two'); // not part of this step's own fingerprint
+    await writeFile(join(dir, 'noise.txt'), '1\nmore log lines');
+    expect((await run(file, 'f2', own)).byType('step-cached')).toEqual(['read']);
+    await writeFile(join(dir, 'noise.txt'), '2');
+    expect((await run(file, 'f3', own)).byType('step-start')).toEqual(['read']);
   });
 
   it('misses the cache when the step version changes', async () => {

@@ -411,7 +411,9 @@ async function fingerprintStep(
     params: step.params,
     inputFingerprints,
     inputFiles: await hashInputFiles(runDir, inputs),
-    paramFiles: await hashParamFiles(step.params, loaded.baseDir, runsDir),
+    paramFiles: definition.fingerprint
+      ? { step: await definition.fingerprint(step.params, { baseDir: loaded.baseDir }) }
+      : await hashParamFiles(step.params, loaded.baseDir, runsDir),
     ...(moduleHash === undefined ? {} : { moduleHash }),
   });
 }

@@ -2,6 +2,7 @@
 // evaluate step or a registered version) and applies quality gates, writing report.md/json/html.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { sha256Hex } from '@ft/data';
 import { createRegistry } from '@ft/registry';
 import type { ComparisonResult, GateConfig, GateResult } from '@ft/validate';
 import {
@@ -128,6 +129,24 @@ export const validateStep = defineStep({
   description: 'Compare the candidate with a baseline and apply quality gates; write a report',
   version: '1',
   params: validateParams,
+  // The baseline registry folder changes with every register/deploy (its logs grow); only the
+  // baseline version's files and the gates file matter to this step's result.
+  async fingerprint(p, { baseDir }) {
+    const gatesFile =
+      p.gatesFile === undefined ? null : sha256Hex(await readFile(resolve(baseDir, p.gatesFile)));
+    if (p.baseline === undefined || !('registry' in p.baseline))
+      return { gatesFile, baseline: null };
+    const registry = await createRegistry({ root: resolve(baseDir, p.baseline.registry) });
+    const version = await registry
+      .getVersion(p.baseline.model, p.baseline.ref)
+      .catch(() => undefined);
+    return {
+      gatesFile,
+      baseline: version
+        ? version.files.map((f) => `${f.path}:${f.sha256}`).join('\n')
+        : `missing ${p.baseline.model}@${p.baseline.ref}`,
+    };
+  },
   async run(ctx) {
     const p = ctx.params;
     const candidate = await evaluationOfStep(ctx, p.candidate, 'candidate');
