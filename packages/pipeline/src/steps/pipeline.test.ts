@@ -152,7 +152,12 @@ describe('the built-in steps in a pipeline run', () => {
 
   it('ft report writes one run report with step timings, gate results and the registered version', async () => {
     let stdout = '';
-    const sink = { write: (text: string) => void (stdout += text), isTTY: false };
+    const sink = {
+      write: (text: string) => {
+        stdout += text;
+      },
+      isTTY: false,
+    };
     const code = await main(['report', join(dir, 'runs', 'run-1')], {
       out: sink,
       err: { write: () => undefined, isTTY: false },
