@@ -3,11 +3,9 @@
 import { TrainerError } from '../errors.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
 import type { TensorData } from '../ir/types.js';
-import type { Gpt2Config } from '../models/gpt2.js';
+import { type Gpt2Config, resolveGpt2Config } from '../models/gpt2.js';
 import {
   activation,
-  checkPositiveInt,
-  checkProbability,
   createDropoutSwitch,
   createParameterStore,
   denseLayer,
@@ -77,35 +75,27 @@ export function buildGpt2Decoder(
   options: Gpt2DecoderOptions = {},
 ): Gpt2Decoder {
   const { kvCache = true, packed = false, training = false, dtype = 'float32', seed = 0 } = options;
-  for (const field of ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head'] as const) {
-    checkPositiveInt(`Gpt2Config.${field}`, config[field]);
-  }
-  const { n_embd: hidden, n_head: heads, n_layer: layers, vocab_size: vocab } = config;
-  if (hidden % heads !== 0) {
-    throw new TrainerError(
-      'INVALID_ARGUMENT',
-      `Gpt2Config.n_embd (${hidden}) must be a multiple of n_head (${heads})`,
-    );
-  }
+  const {
+    hidden,
+    heads,
+    layers,
+    headSize: headDim,
+    inner,
+    act,
+    eps,
+    residDrop,
+    embdDrop,
+    attnDrop,
+    range,
+    projRange,
+  } = resolveGpt2Config(config);
+  const vocab = config.vocab_size;
   if (training && kvCache) {
     throw new TrainerError(
       'INVALID_ARGUMENT',
       'buildGpt2Decoder: a training graph cannot have a KV cache; pass kvCache: false with training: true',
     );
   }
-  const headDim = hidden / heads;
-  const inner = config.n_inner ?? 4 * hidden;
-  checkPositiveInt('Gpt2Config.n_inner', inner);
-  const act = config.activation_function ?? 'gelu_new';
-  const eps = config.layer_norm_epsilon ?? 1e-5;
-  const residDrop = config.resid_pdrop ?? 0.1;
-  const embdDrop = config.embd_pdrop ?? 0.1;
-  const attnDrop = config.attn_pdrop ?? 0.1;
-  checkProbability('Gpt2Config.resid_pdrop', residDrop);
-  checkProbability('Gpt2Config.embd_pdrop', embdDrop);
-  checkProbability('Gpt2Config.attn_pdrop', attnDrop);
-  const range = config.initializer_range ?? 0.02;
-  const projRange = range / Math.sqrt(2 * layers);
 
   const b = createGraphBuilder({ name: 'gpt2_decoder', opset: MODEL_OPSET });
   const p = createParameterStore(b, dtype, seed);

@@ -63,6 +63,59 @@ function conv1dLayer(
   return denseLayer(b, p, prefix, x, { in: inSize, out: outSize, std, layout: 'conv1d' });
 }
 
+/** A GPT-2 config checked, with Hugging Face's defaults filled in (shared by both GPT-2 builders). */
+export interface ResolvedGpt2Config {
+  hidden: number;
+  heads: number;
+  layers: number;
+  headSize: number;
+  inner: number;
+  act: Activation;
+  eps: number;
+  residDrop: number;
+  embdDrop: number;
+  attnDrop: number;
+  /** Init std of weights; `projRange` is the residual projections' (range/√(2·n_layer)). */
+  range: number;
+  projRange: number;
+}
+
+export function resolveGpt2Config(config: Gpt2Config): ResolvedGpt2Config {
+  for (const field of ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head'] as const) {
+    checkPositiveInt(`Gpt2Config.${field}`, config[field]);
+  }
+  const { n_embd: hidden, n_head: heads, n_layer: layers } = config;
+  if (hidden % heads !== 0) {
+    throw new TrainerError(
+      'INVALID_ARGUMENT',
+      `Gpt2Config.n_embd (${hidden}) must be a multiple of n_head (${heads})`,
+    );
+  }
+  const inner = config.n_inner ?? 4 * hidden;
+  checkPositiveInt('Gpt2Config.n_inner', inner);
+  const residDrop = config.resid_pdrop ?? 0.1;
+  const embdDrop = config.embd_pdrop ?? 0.1;
+  const attnDrop = config.attn_pdrop ?? 0.1;
+  checkProbability('Gpt2Config.resid_pdrop', residDrop);
+  checkProbability('Gpt2Config.embd_pdrop', embdDrop);
+  checkProbability('Gpt2Config.attn_pdrop', attnDrop);
+  const range = config.initializer_range ?? 0.02;
+  return {
+    hidden,
+    heads,
+    layers,
+    headSize: hidden / heads,
+    inner,
+    act: config.activation_function ?? 'gelu_new',
+    eps: config.layer_norm_epsilon ?? 1e-5,
+    residDrop,
+    embdDrop,
+    attnDrop,
+    range,
+    projRange: range / Math.sqrt(2 * layers),
+  };
+}
+
 /**
  * Builds a GPT-2 language model. Inputs (int64 [batch, sequence]): `input_ids`,
  * `attention_mask` and, with `positionIds`, `position_ids`. Output `logits`
@@ -74,29 +127,20 @@ function conv1dLayer(
  */
 export function buildGpt2(config: Gpt2Config, options: Gpt2Options = {}): ModelGraph {
   const { positionIds = false, training = false, dtype = 'float32', seed = 0 } = options;
-  for (const field of ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head'] as const) {
-    checkPositiveInt(`Gpt2Config.${field}`, config[field]);
-  }
-  const { n_embd: hidden, n_head: heads, n_layer: layers } = config;
-  if (hidden % heads !== 0) {
-    throw new TrainerError(
-      'INVALID_ARGUMENT',
-      `Gpt2Config.n_embd (${hidden}) must be a multiple of n_head (${heads})`,
-    );
-  }
-  const headSize = hidden / heads;
-  const inner = config.n_inner ?? 4 * hidden;
-  checkPositiveInt('Gpt2Config.n_inner', inner);
-  const act = config.activation_function ?? 'gelu_new';
-  const eps = config.layer_norm_epsilon ?? 1e-5;
-  const residDrop = config.resid_pdrop ?? 0.1;
-  const embdDrop = config.embd_pdrop ?? 0.1;
-  const attnDrop = config.attn_pdrop ?? 0.1;
-  checkProbability('Gpt2Config.resid_pdrop', residDrop);
-  checkProbability('Gpt2Config.embd_pdrop', embdDrop);
-  checkProbability('Gpt2Config.attn_pdrop', attnDrop);
-  const range = config.initializer_range ?? 0.02;
-  const projRange = range / Math.sqrt(2 * layers);
+  const {
+    hidden,
+    heads,
+    layers,
+    headSize,
+    inner,
+    act,
+    eps,
+    residDrop,
+    embdDrop,
+    attnDrop,
+    range,
+    projRange,
+  } = resolveGpt2Config(config);
 
   const b = createGraphBuilder({ name: 'gpt2', opset: MODEL_OPSET });
   const p = createParameterStore(b, dtype, seed);

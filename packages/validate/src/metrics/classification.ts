@@ -1088,34 +1088,27 @@ function checkMultilabelAverage(average: string): void {
   }
 }
 
-/** Multi-label ROC AUC like `roc_auc_score` on an indicator matrix and a score matrix. */
-export function multilabelRocAucScore(
+/** A multi-label score: checks the indicator and score matrices, then averages a binary score per label. */
+function multilabelScore(
+  binary: Parameters<typeof averageBinary>[3],
+): (
   yTrue: readonly (readonly number[])[],
   yScore: readonly (readonly number[])[],
-  options: MultilabelScoreOptions = {},
-): number {
-  const { average = 'macro', sampleWeight } = options;
-  checkMultilabelAverage(average);
-  checkIndicatorPair(yTrue, yScore, 'yScore', false);
-  const weights = checkSampleWeights(sampleWeight, yTrue.length);
-  return averageBinary(yTrue, yScore, average, binaryRocAuc, weights);
+  options?: MultilabelScoreOptions,
+) => number {
+  return (yTrue, yScore, options = {}) => {
+    const { average = 'macro', sampleWeight } = options;
+    checkMultilabelAverage(average);
+    checkIndicatorPair(yTrue, yScore, 'yScore', false);
+    const weights = checkSampleWeights(sampleWeight, yTrue.length);
+    return averageBinary(yTrue, yScore, average, binary, weights);
+  };
 }
 
+/** Multi-label ROC AUC like `roc_auc_score` on an indicator matrix and a score matrix. */
+export const multilabelRocAucScore = multilabelScore(binaryRocAuc);
+
 /** Multi-label average precision like `average_precision_score` on an indicator matrix. */
-export function multilabelAveragePrecision(
-  yTrue: readonly (readonly number[])[],
-  yScore: readonly (readonly number[])[],
-  options: MultilabelScoreOptions = {},
-): number {
-  const { average = 'macro', sampleWeight } = options;
-  checkMultilabelAverage(average);
-  checkIndicatorPair(yTrue, yScore, 'yScore', false);
-  const weights = checkSampleWeights(sampleWeight, yTrue.length);
-  return averageBinary(
-    yTrue,
-    yScore,
-    average,
-    (positive, score, _field, rowWeights) => binaryAveragePrecision(positive, score, rowWeights),
-    weights,
-  );
-}
+export const multilabelAveragePrecision = multilabelScore((positive, score, _field, rowWeights) =>
+  binaryAveragePrecision(positive, score, rowWeights),
+);
