@@ -198,9 +198,12 @@ function optunaAvailable(): boolean {
 
 function runOptuna(config: object): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [join(here, 'optuna_bench.py'), JSON.stringify(config)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+    // The config (with every seed's startup points) goes through stdin: as an argument it
+    // outgrows the kernel's argument limit at ~30 seeds.
+    const child = spawn(PYTHON, [join(here, 'optuna_bench.py')], {
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
+    child.stdin.end(JSON.stringify(config));
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();

@@ -1,9 +1,10 @@
 # Optuna side of `pnpm --filter @ft/hpo bench`: runs the same problems as bench/index.ts with
 # Optuna's TPESampler and RandomSampler and prints one JSON object on stdout.
-# Usage: /usr/bin/python3 optuna_bench.py '{"mode": "quality", "seeds": 10, "trials": 100,
-#                                         "startup": {"branin": [[{"x1": .., "x2": ..}, ..], ..]}}'
+# Usage: /usr/bin/python3 optuna_bench.py < config.json, the config on stdin being
+#          {"mode": "quality", "seeds": 10, "trials": 100,
+#           "startup": {"branin": [[{"x1": .., "x2": ..}, ..], ..]}}
 #        ("startup": per problem and seed, the shared random points enqueued before optimizing)
-#        /usr/bin/python3 optuna_bench.py '{"mode": "overhead", "history": 1000, "timed": 20}'
+#        or {"mode": "overhead", "history": 1000, "timed": 20}
 import json
 import math
 import sys
@@ -127,7 +128,7 @@ def overhead(config):
 
 
 def main():
-    config = json.loads(sys.argv[1])
+    config = json.loads(sys.stdin.read())
     result = overhead(config) if config["mode"] == "overhead" else quality(config)
     print(json.dumps(result))
 

@@ -122,6 +122,7 @@ export { createTrainingStep, dropoutSeedFor } from './step/training-step.js';
 export type {
   AdamWOptimizerOptions,
   OptimizerOptions,
+  OptimizerState,
   ParamSelector,
   SgdOptimizerOptions,
   StepSessionOptions,
@@ -129,6 +130,25 @@ export type {
   TrainingStepOptions,
   TrainingStepResult,
 } from './step/types.js';
+
+// Mixed precision (float16 matrix products, full-precision master weights, dynamic loss scaling)
+export {
+  AUTOCASTABLE_OPS,
+  applyMixedPrecision,
+  checkAutocastOps,
+  DEFAULT_AUTOCAST_OPS,
+} from './mixed-precision/autocast.js';
+export type {
+  ComputeDType,
+  MixedPrecisionTransformOptions,
+} from './mixed-precision/autocast.js';
+export { createLossScaler } from './mixed-precision/loss-scaler.js';
+export type {
+  LossScaler,
+  LossScalerOptions,
+  LossScalerState,
+} from './mixed-precision/loss-scaler.js';
+export type { MixedPrecisionOptions } from './mixed-precision/options.js';
 
 // Training loop
 export { meanMetrics } from './loop/metrics.js';
@@ -159,6 +179,17 @@ export type {
   ExportedInferenceModel,
   ExportInferenceModelOptions,
 } from './export/inference-model.js';
+
+// transformers.js interop: a folder its pipelines load from a local path
+export { exportTransformersJs } from './transformers-js/export-folder.js';
+export type {
+  ExportedTransformersJs,
+  ExportTransformersJsOptions,
+  TransformersJsBert,
+  TransformersJsGpt2,
+  TransformersJsModel,
+  TransformersJsTask,
+} from './transformers-js/export-folder.js';
 
 // Model builders (Hugging Face parameter names)
 export { buildBert } from './models/bert.js';

@@ -119,7 +119,12 @@ describe('buildEmbeddingModel', () => {
     const classifier = buildBert(CONFIG, {
       head: { type: 'sequence-classification', numLabels: 3 },
       training: true,
+      lastHiddenState: true,
     });
+    // A classifier built without last_hidden_state has no per-token states to pool.
+    expect(() =>
+      buildEmbeddingModel(buildBert(CONFIG, { head: { type: 'sequence-classification' } })),
+    ).toThrow(/lastHiddenState: true/);
     const before = classifier.graph.nodes.length;
     const model = buildEmbeddingModel(classifier, { pooling: 'cls' });
     expect(classifier.graph.nodes.length).toBe(before);

@@ -53,7 +53,7 @@ export function buildEmbeddingModel(
   if (hiddenInfo === undefined || typeof hidden !== 'number') {
     throw new TrainerError(
       'INVALID_ARGUMENT',
-      `buildEmbeddingModel: model graph "${graph.name}" has no output "last_hidden_state" [batch, sequence, hidden] with a fixed hidden size — pass a BERT built by buildBert (outputs: ${graph.outputs.map((v) => v.name).join(', ') || 'none'})`,
+      `buildEmbeddingModel: model graph "${graph.name}" has no output "last_hidden_state" [batch, sequence, hidden] with a fixed hidden size — pass a BERT built by buildBert (a classifier needs lastHiddenState: true; outputs: ${graph.outputs.map((v) => v.name).join(', ') || 'none'})`,
     );
   }
   const dtype = hiddenInfo.dtype;

@@ -19,6 +19,8 @@ export interface ExportInferenceModelOptions {
   outputs?: readonly string[];
   /** Initializers of at least this many bytes go to `model.onnx.data`. @default 1048576 */
   externalDataThreshold?: number;
+  /** Name of that external data file. @default 'model.onnx.data' */
+  externalDataFile?: string;
   /** String metadata stored in `model.safetensors`. @default { format: 'pt' } (what transformers expects) */
   metadata?: Record<string, string>;
 }
@@ -51,6 +53,7 @@ export async function exportInferenceModel(
     parameters,
     outputDir,
     externalDataThreshold,
+    externalDataFile,
     metadata = { format: 'pt' },
   } = options;
   const outputs = options.outputs ?? graph.outputs.map((o) => o.name);
@@ -78,11 +81,10 @@ export async function exportInferenceModel(
   const inference = createEvalGraph({ ...graph, initializers: weights }, outputs);
   await mkdir(outputDir, { recursive: true });
   const modelPath = join(outputDir, 'model.onnx');
-  const saved = await saveOnnxFile(
-    inference,
-    modelPath,
-    externalDataThreshold === undefined ? {} : { externalDataThreshold },
-  );
+  const saved = await saveOnnxFile(inference, modelPath, {
+    ...(externalDataThreshold === undefined ? {} : { externalDataThreshold }),
+    ...(externalDataFile === undefined ? {} : { externalDataFile }),
+  });
   const weightsPath = join(outputDir, 'model.safetensors');
   await writeSafetensors(weightsPath, weights, metadata);
   return {

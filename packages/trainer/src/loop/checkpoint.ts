@@ -46,8 +46,16 @@ export async function saveCheckpoint(
       format: 'pt',
       step: String(step),
     });
+    const scaler = contents.optimizer.lossScaler;
     await writeSafetensors(join(temp, 'optimizer.safetensors'), contents.optimizer.tensors, {
       step: String(contents.optimizer.step),
+      // Mixed precision: the dynamic loss scale and its growth tracker (exact as decimal strings).
+      ...(scaler
+        ? {
+            loss_scale: String(scaler.scale),
+            loss_scale_growth_tracker: String(scaler.growthTracker),
+          }
+        : {}),
     });
     const statePath = join(temp, 'trainer_state.json');
     await writeFile(statePath, `${JSON.stringify(contents.state, null, 2)}\n`);
@@ -188,5 +196,31 @@ export async function loadCheckpoint(
   if (!Number.isInteger(optimizerStep)) {
     throw new TrainerError('CHECKPOINT', 'metadata "step" is missing', { file: optimizerFile });
   }
-  return { parameters, optimizer: { tensors: optimizer.tensors, step: optimizerStep }, state };
+  const { loss_scale: scale, loss_scale_growth_tracker: tracker } = optimizer.metadata;
+  const lossScaler =
+    scale === undefined && tracker === undefined
+      ? undefined
+      : { scale: Number(scale), growthTracker: Number(tracker) };
+  const validScaler =
+    lossScaler === undefined ||
+    (lossScaler.scale > 0 &&
+      Number.isFinite(lossScaler.scale) &&
+      Number.isInteger(lossScaler.growthTracker) &&
+      lossScaler.growthTracker >= 0);
+  if (!validScaler) {
+    throw new TrainerError(
+      'CHECKPOINT',
+      `metadata "loss_scale" (${scale}) and "loss_scale_growth_tracker" (${tracker}) must be a number > 0 and an integer ≥ 0; the file is corrupt: resume from another checkpoint`,
+      { file: optimizerFile },
+    );
+  }
+  return {
+    parameters,
+    optimizer: {
+      tensors: optimizer.tensors,
+      step: optimizerStep,
+      ...(lossScaler ? { lossScaler } : {}),
+    },
+    state,
+  };
 }

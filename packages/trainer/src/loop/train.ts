@@ -521,6 +521,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       if (updated) {
         optimizerStep += 1;
+        // Mixed precision: an update whose gradients overflowed was skipped by the step itself
+        // (parameters kept, loss scale backed off); it counts as a step, as in HF's Trainer.
+        if (result.skipped) skippedSteps += 1;
         const loss = microLossSum / microCount;
         microLossSum = 0;
         microCount = 0;
@@ -535,7 +538,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           loss,
           lr: currentLr,
           ...(result.gradNorm !== undefined ? { gradNorm: result.gradNorm } : {}),
-          skipped: false,
+          skipped: result.skipped === true,
         });
         logged = optimizerStep % logEvery === 0;
         // The shown loss and rate are those of the history window, so plain lines match history.

@@ -155,7 +155,7 @@ export interface TrainLogEntry {
   gradNorm?: number;
   samplesPerSecond: number;
   tokensPerSecond?: number;
-  /** Non-finite steps skipped so far. */
+  /** Non-finite steps skipped so far (including mixed-precision updates skipped on overflow). */
   skippedSteps: number;
 }
 
@@ -178,7 +178,10 @@ export type TrainEvent =
       loss: number;
       lr: number;
       gradNorm?: number;
-      /** True when a non-finite loss was undone ('skip' mode); `step` did not advance. */
+      /**
+       * True when a non-finite loss was undone ('skip' mode; `step` did not advance), or when a
+       * mixed-precision update overflowed and the step skipped it (`step` advanced, as HF counts it).
+       */
       skipped: boolean;
     }
   | { type: 'eval'; step: number; epoch: number; metrics: Record<string, number> }

@@ -148,7 +148,7 @@ describe('applyLora', () => {
 
 describe('mergeLora on a tiny BERT', () => {
   it('merged output equals the adapted output (float32) and starts equal to the base', async () => {
-    const model = tinyBert();
+    const model = tinyBert({ lastHiddenState: true });
     const { feeds } = signalBatch(4, 11);
     const base = await forward(model.graph, feeds);
     const lora = applyLora(model, {

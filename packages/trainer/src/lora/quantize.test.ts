@@ -42,7 +42,7 @@ const CASES = [
 ] as const;
 
 describe('quantizeFrozenWeights', () => {
-  const lora = applyLora(tinyBert(), {
+  const lora = applyLora(tinyBert({ lastHiddenState: true }), {
     r: 4,
     alpha: 8,
     targetModules: ['query', 'value', 'dense'],

@@ -31,6 +31,7 @@ export function tinyBert(
     config?: Partial<BertConfig>;
     seed?: number;
     numLabels?: number;
+    lastHiddenState?: boolean;
   } = {},
 ): ModelGraph {
   const dtype = options.dtype ?? 'float32';
@@ -42,6 +43,7 @@ export function tinyBert(
       seed: options.seed ?? 3,
       tokenTypeIds: false,
       head: { type: 'sequence-classification', numLabels: options.numLabels ?? 2 },
+      lastHiddenState: options.lastHiddenState ?? false,
     },
   );
   const b = createGraphBuilder({ graph: model.graph });

@@ -151,7 +151,10 @@ describe('buildBert: forward values match a PyTorch reference', () => {
   const ref = readReference();
 
   it('sequence classification logits and last_hidden_state (float32, exact GELU)', async () => {
-    const model = buildBert(TINY, { head: { type: 'sequence-classification', numLabels: 3 } });
+    const model = buildBert(TINY, {
+      head: { type: 'sequence-classification', numLabels: 3 },
+      lastHiddenState: true,
+    });
     loadReferenceWeights(model);
     const out = await runModel(model, FEEDS);
     expect(out.logits?.dims).toEqual([2, 3]);
@@ -166,6 +169,23 @@ describe('buildBert: forward values match a PyTorch reference', () => {
         ref.bert_seq?.last_hidden_state ?? [],
       ),
     ).toBeLessThan(1e-5);
+  });
+
+  it('without last_hidden_state the last layer runs for [CLS] only, with the same logits', async () => {
+    const model = buildBert(TINY, { head: { type: 'sequence-classification', numLabels: 3 } });
+    expect(model.outputs).toEqual(['logits']);
+    // The last layer's query, attention output and feed-forward act on [batch, hidden] rows.
+    const shapes = inferShapes(model.graph, { store: false });
+    const lastFfn = model.graph.nodes.find((n) =>
+      n.inputs.includes('bert.encoder.layer.1.intermediate.dense.weight'),
+    );
+    expect(shapes.get(lastFfn?.outputs[0] as string)?.shape).toEqual(['batch', 32]);
+    loadReferenceWeights(model);
+    const out = await runModel(model, FEEDS);
+    expect(out.last_hidden_state).toBeUndefined();
+    expect(maxAbsDiff(out.logits?.data as Float32Array, ref.bert_seq?.logits ?? [])).toBeLessThan(
+      1e-5,
+    );
   });
 
   it('token classification logits (float32)', async () => {
@@ -250,7 +270,7 @@ describe('buildBert: heads, shapes and options', () => {
       },
     });
     const out = await runModel(multi, FEEDS);
-    expect(multi.outputs).toEqual(['logits_topic', 'logits_score', 'last_hidden_state']);
+    expect(multi.outputs).toEqual(['logits_topic', 'logits_score']);
     expect(out.logits_topic?.dims).toEqual([2, 4]);
     expect(out.logits_score?.dims).toEqual([2, 1]);
     const bare = buildBert(TINY, { head: { type: 'none' } });
@@ -390,6 +410,41 @@ describe('buildBert: gradients', () => {
     expect(Array.from(pos.slice(0, 6 * 16)).some((v) => v !== 0)).toBe(true);
   });
 
+  it('the [CLS]-only last layer gives the same loss and gradients as the full one (float64)', async () => {
+    const run = async (lastHiddenState: boolean) => {
+      // ONNX Runtime has no float64 Erf: the tanh GELU keeps the model in float64.
+      const model = buildBert(
+        { ...TINY, hidden_act: 'gelu_new' },
+        {
+          dtype: 'float64',
+          head: { type: 'sequence-classification', numLabels: 3 },
+          lastHiddenState,
+        },
+      );
+      loadReferenceWeights(model);
+      const b = createGraphBuilder({ graph: model.graph });
+      const labels = b.input('labels', 'int64', ['batch']);
+      const loss = crossEntropyLoss(b, { input: 'logits', target: labels }, { name: 'loss' });
+      b.output(loss, 'float64', []);
+      const { grads } = buildGradients(model.graph, { loss, wrt: model.parameters });
+      for (const p of model.parameters) {
+        b.output(grads.get(p) as string, 'float64', model.graph.initializers.get(p)?.dims);
+      }
+      const session = await createSession(model.graph, { threads: 1 });
+      const out = await session.run({ ...FEEDS, labels: tensor('int64', [2], [2, 0]) });
+      await session.release();
+      return { model, grads, out };
+    };
+    const full = await run(true);
+    const cls = await run(false);
+    expect(cls.out.loss?.data[0]).toBeCloseTo(Number(full.out.loss?.data[0]), 14);
+    for (const p of full.model.parameters) {
+      const a = cls.out[cls.grads.get(p) as string]?.data as Float64Array;
+      const e = full.out[full.grads.get(p) as string]?.data as Float64Array;
+      expect(maxAbsDiff(a, Array.from(e)), p).toBeLessThan(1e-14);
+    }
+  });
+
   it('float64 spot check: analytic gradients match central differences', async () => {
     const model = buildBert(
       { ...TINY, hidden_act: 'gelu_new' },
@@ -409,6 +464,10 @@ describe('buildBert: gradients', () => {
         'bert.encoder.layer.1.intermediate.dense.bias': [3, 30],
         'bert.embeddings.LayerNorm.weight': [1, 7],
         'bert.pooler.dense.bias': [0, 15],
+        // The last layer runs its query and feed-forward for [CLS] only; keys see every token.
+        'bert.encoder.layer.1.attention.self.key.weight': [3, 77],
+        'bert.encoder.layer.1.attention.self.query.weight': [9, 120],
+        'bert.encoder.layer.1.output.dense.weight': [40, 400],
       },
     });
     for (const c of checks) {

@@ -82,6 +82,15 @@ export interface BertOptions extends ModelBuildOptions {
    * when the argument is omitted). @default true
    */
   tokenTypeIds?: boolean;
+  /**
+   * Output `last_hidden_state` [batch, sequence, hidden]. Heads that read only the pooled [CLS]
+   * state (sequence classification, regression, multi) do not need the last layer's other
+   * positions: without this output the last layer computes its query, attention output and
+   * feed-forward for the [CLS] token alone (keys and values still see every token). Logits and
+   * gradients are the same; a training step of a 4-layer model does about a fifth less work.
+   * Heads 'none' and 'token-classification' always output it. @default false
+   */
+  lastHiddenState?: boolean;
 }
 
 interface Resolved {
@@ -160,13 +169,28 @@ interface AttentionContext {
   headShape: string;
   /** Additive mask [batch, 1, 1, seq]: 0 where attended, the dtype's minimum where padded. */
   maskBias: string;
+  /** [batch, seq, hidden] as an int64 shape value. */
+  hiddenShape: string;
+  /** [batch, 1, heads, headSize] as an int64 shape value: one query per sequence. */
+  clsHeadShape: string;
 }
 
-/** One BertLayer on hidden states [batch·seq, hidden]. */
-function encoderLayer(ctx: AttentionContext, h: string, i: number): string {
+/** The [CLS] (first) row of each sequence of hidden states [batch·seq, hidden] → [batch, hidden]. */
+function clsRows(ctx: AttentionContext, h: string): string {
+  const { b, hiddenShape } = ctx;
+  return b.op('Gather', [b.op('Reshape', [h, hiddenShape]), b.scalar('int64', 0)], { axis: 1 });
+}
+
+/**
+ * One BertLayer on hidden states [batch·seq, hidden]. With `clsOnly`, keys and values still
+ * come from every position but only the [CLS] query is computed, so the layer returns [batch,
+ * hidden]: exactly the rows a pooled head reads from the last layer.
+ */
+function encoderLayer(ctx: AttentionContext, h: string, i: number, clsOnly: boolean): string {
   const { b, p, drop, r, dtype, headShape, maskBias } = ctx;
   const pre = `bert.encoder.layer.${i}`;
-  const q = dense(b, p, `${pre}.attention.self.query`, h, r.hidden, r.hidden, r.range);
+  const residual = clsOnly ? clsRows(ctx, h) : h;
+  const q = dense(b, p, `${pre}.attention.self.query`, residual, r.hidden, r.hidden, r.range);
   const k = dense(b, p, `${pre}.attention.self.key`, h, r.hidden, r.hidden, r.range);
   const v = dense(b, p, `${pre}.attention.self.value`, h, r.hidden, r.hidden, r.range);
   const context2d = multiHeadAttention(
@@ -175,6 +199,7 @@ function encoderLayer(ctx: AttentionContext, h: string, i: number): string {
     { q, k, v },
     {
       headShape,
+      queryHeadShape: clsOnly ? ctx.clsHeadShape : headShape,
       bias: maskBias,
       hidden: r.hidden,
       headSize: r.headSize,
@@ -195,7 +220,7 @@ function encoderLayer(ctx: AttentionContext, h: string, i: number): string {
     b,
     p,
     `${pre}.attention.output.LayerNorm`,
-    b.op('Add', [drop.apply(attnDense, r.hiddenDrop), h]),
+    b.op('Add', [drop.apply(attnDense, r.hiddenDrop), residual]),
     r.hidden,
     r.eps,
   );
@@ -221,8 +246,8 @@ const HEAD_NAME = /^[A-Za-z0-9_]+$/;
 /**
  * Builds a BERT encoder with a head. Inputs (int64): `input_ids`, `attention_mask` and (unless
  * `tokenTypeIds: false`) `token_type_ids`, all [batch, sequence]. Outputs: `logits` (or
- * `logits_<name>` per multi-task head, or `pooler_output` for head 'none') and
- * `last_hidden_state` [batch, sequence, hidden]. Linear layers run as 2-D Gemm with transB=1 on
+ * `logits_<name>` per multi-task head, or `pooler_output` for head 'none') and, unless a pooled
+ * head left it out (see `lastHiddenState`), `last_hidden_state` [batch, sequence, hidden]. Linear layers run as 2-D Gemm with transB=1 on
  * [batch·sequence, hidden], so HF's [out, in] weights are used as stored, without a transpose.
  * Parameters carry the `bert.` prefix of HF's *For* task models (BertModel checkpoints lack it).
  */
@@ -288,22 +313,46 @@ export function buildBert(config: BertConfig, options: BertOptions = {}): ModelG
     b.int64s([1, 2]),
   ]);
   const headShape = b.op('Concat', [idsShape, b.int64s([r.heads, r.headSize])], { axis: 0 });
-  const ctx: AttentionContext = { b, p, drop, r, dtype, headShape, maskBias };
-  for (let i = 0; i < config.num_hidden_layers; i++) h = encoderLayer(ctx, h, i);
-
   const hiddenShape = b.op('Concat', [idsShape, b.int64s([r.hidden])], { axis: 0 });
-  b.op('Reshape', [h, hiddenShape], {}, { outputs: ['last_hidden_state'] });
+  const clsHeadShape = b.op(
+    'Concat',
+    [b.op('Slice', [idsShape, b.int64s([0]), b.int64s([1])]), b.int64s([1, r.heads, r.headSize])],
+    { axis: 0 },
+  );
+  const ctx: AttentionContext = {
+    b,
+    p,
+    drop,
+    r,
+    dtype,
+    headShape,
+    maskBias,
+    hiddenShape,
+    clsHeadShape,
+  };
+  const layers = config.num_hidden_layers;
+  const pooledHead = head.type !== 'none' && head.type !== 'token-classification';
+  const clsOnlyLastLayer = pooledHead && !(options.lastHiddenState ?? false) && layers > 0;
+  for (let i = 0; i < layers; i++)
+    h = encoderLayer(ctx, h, i, clsOnlyLastLayer && i === layers - 1);
+
+  // The [CLS] token's final hidden state [batch, hidden].
+  let cls: string;
+  if (clsOnlyLastLayer) {
+    cls = h;
+  } else {
+    b.op('Reshape', [h, hiddenShape], {}, { outputs: ['last_hidden_state'] });
+    cls = b.op('Gather', ['last_hidden_state', b.scalar('int64', 0)], { axis: 1 });
+  }
   const outputs: string[] = [];
   const output = (name: string, shape: Array<string | number>) => {
     b.output(name, dtype, shape);
     outputs.push(name);
   };
 
-  const pooled = (): string => {
-    // The [CLS] token's final hidden state → dense → tanh (BertPooler).
-    const cls = b.op('Gather', ['last_hidden_state', b.scalar('int64', 0)], { axis: 1 });
-    return b.op('Tanh', [dense(b, p, 'bert.pooler.dense', cls, r.hidden, r.hidden, r.range)]);
-  };
+  // BertPooler: dense → tanh on the [CLS] state.
+  const pooled = (): string =>
+    b.op('Tanh', [dense(b, p, 'bert.pooler.dense', cls, r.hidden, r.hidden, r.range)]);
   const classifier = (x: string, prefix: string, labels: number, out?: string): string => {
     const w = p.add(`${prefix}.weight`, [labels, r.hidden], { normal: r.range });
     const bias = p.add(`${prefix}.bias`, [labels], 'zeros');
@@ -360,7 +409,7 @@ export function buildBert(config: BertConfig, options: BertOptions = {}): ModelG
         `unknown BERT head ${JSON.stringify((head as { type: unknown }).type)}`,
       );
   }
-  output('last_hidden_state', ['batch', 'sequence', r.hidden]);
+  if (!clsOnlyLastLayer) output('last_hidden_state', ['batch', 'sequence', r.hidden]);
 
   const result: ModelGraph = {
     graph: b.graph,

@@ -137,6 +137,8 @@ export function multiHeadAttention(
   qkv: { q: string; k: string; v: string },
   options: {
     headShape: string;
+    /** Shape of q's heads when it has other rows than k and v (e.g. one query per sequence). @default headShape */
+    queryHeadShape?: string;
     bias: string;
     hidden: number;
     headSize: number;
@@ -144,12 +146,12 @@ export function multiHeadAttention(
     dtype: ModelDType;
   },
 ): string {
-  const { headShape, bias, hidden, headSize, dropout, dtype } = options;
-  const split = (x: string, perm: number[]) =>
-    b.op('Transpose', [b.op('Reshape', [x, headShape])], { perm });
+  const { headShape, queryHeadShape = headShape, bias, hidden, headSize, dropout, dtype } = options;
+  const split = (x: string, perm: number[], shape = headShape) =>
+    b.op('Transpose', [b.op('Reshape', [x, shape])], { perm });
   // Scaling q (N·hidden elements) instead of the scores (N·heads·seq) is the same product, cheaper.
   const qScaled = b.op('Mul', [qkv.q, b.scalar(dtype, 1 / Math.sqrt(headSize))]);
-  const qh = split(qScaled, [0, 2, 1, 3]); // [B, heads, T, d]
+  const qh = split(qScaled, [0, 2, 1, 3], queryHeadShape); // [B, heads, Tq, d]
   const kt = split(qkv.k, [0, 2, 3, 1]); // [B, heads, d, T]
   const vh = split(qkv.v, [0, 2, 1, 3]); // [B, heads, T, d]
   const scores = b.op('Add', [b.op('MatMul', [qh, kt]), bias]);

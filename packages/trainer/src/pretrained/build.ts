@@ -25,6 +25,8 @@ export interface PretrainedBuildOptions {
   tokenTypeIds: boolean;
   /** GPT-2: declare the `position_ids` input. */
   positionIds: boolean;
+  /** BERT family with a pooled head: also output `last_hidden_state`. */
+  lastHiddenState: boolean;
 }
 
 /** The parameter-name prefix of the backbone, as HF's `base_model_prefix`. */
@@ -135,7 +137,7 @@ export function buildPretrainedGraph(
   head: PretrainedHead,
   options: PretrainedBuildOptions,
 ): ModelGraph {
-  const { training, dtype, seed, tokenTypeIds, positionIds } = options;
+  const { training, dtype, seed, tokenTypeIds, positionIds, lastHiddenState } = options;
   if (config.architecture === 'gpt2') {
     if (head.type !== 'causal-lm') {
       throw new TrainerError(
@@ -162,6 +164,7 @@ export function buildPretrainedGraph(
     training,
     dtype,
     seed,
+    lastHiddenState,
   });
   if (config.architecture !== 'bert') adaptRoberta(model, config, head, dtype);
   return model;

@@ -40,6 +40,8 @@ export interface LoadPretrainedOptions {
   tokenTypeIds?: boolean;
   /** GPT-2: declare `position_ids`. @default false */
   positionIds?: boolean;
+  /** BERT family with a pooled head: also output `last_hidden_state` (see BertOptions.lastHiddenState). @default false */
+  lastHiddenState?: boolean;
   /**
    * Refuse checkpoint tensors that match no parameter and are not a known unused head or buffer.
    * With false they are only listed in `notes`. @default true
@@ -194,6 +196,7 @@ export async function loadPretrained(
       options.tokenTypeIds ??
       (config.architecture === 'bert' || (config.bert?.type_vocab_size ?? 1) > 1),
     positionIds,
+    lastHiddenState: options.lastHiddenState ?? false,
   };
   const model = buildPretrainedGraph(config, head, buildOptions);
   const checkpoint = await readCheckpoint(dir);

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { TrainerError } from '../errors.js';
 import { toOnnxBytes } from '../ir/onnx-export.js';
 import type { DType, Graph, TensorData } from '../ir/types.js';
+import { lowerForOrt } from './lower.js';
 import { createOrtSession, type ExecutionProvider } from './providers.js';
 
 export interface SessionOptions {
@@ -76,7 +77,9 @@ export async function createSession(
     requireCuda,
   } = options;
   const source =
-    typeof model === 'string' || model instanceof Uint8Array ? model : toOnnxBytes(model);
+    typeof model === 'string' || model instanceof Uint8Array
+      ? model
+      : toOnnxBytes(lowerForOrt(model));
   const label =
     typeof model === 'string'
       ? `model file ${model}`

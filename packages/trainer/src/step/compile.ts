@@ -3,6 +3,7 @@
 import { buildGradients } from '../autodiff/engine.js';
 import { TrainerError } from '../errors.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
+import { ONNX_DTYPE_CODE } from '../ir/tensor.js';
 import type { DType, Graph, Node, ValueInfo } from '../ir/types.js';
 import { buildGradAccumulate } from '../optim/accumulate.js';
 import { buildAdamWUpdate } from '../optim/adamw.js';
@@ -19,6 +20,8 @@ export const LR_INPUT = 'lr';
 export const STEP_INPUT = 'step';
 /** Graph output holding the global gradient norm before clipping. */
 export const GRAD_NORM_OUTPUT = 'grad_norm';
+/** Graph input holding the loss scale (a scalar of the parameters' dtype), with `lossScaling`. */
+export const LOSS_SCALE_INPUT = 'loss_scale';
 
 /** Name of the value holding the next step's version of an input (`w` → `w.next`). */
 export function nextName(name: string): string {
@@ -44,6 +47,12 @@ export interface CompileOptions {
   maxGradNorm?: number;
   gradientAccumulationSteps?: number;
   outputs?: readonly string[];
+  /**
+   * Mixed precision: differentiate `loss × loss_scale` (input LOSS_SCALE_INPUT) and divide the
+   * gradients by the scale before clipping and the update, so small float16 gradients do not
+   * flush to zero. The caller checks the gradient norm for overflow. @default false
+   */
+  lossScaling?: boolean;
 }
 
 /** One trainable parameter: fed as a graph input of this dtype and shape. */
@@ -155,7 +164,23 @@ function forwardBackward(options: CompileOptions, trainable: string[]) {
   const dataInputs = options.graph.inputs.filter((v) => v.name !== DROPOUT_SEED_INPUT);
   // Fed whenever declared: ONNX Runtime requires every declared input, used or not.
   const usesDropoutSeed = g.inputs.some((v) => v.name === DROPOUT_SEED_INPUT);
-  const { grads } = buildGradients(g, { loss: options.loss, wrt: trainable, shapes });
+  let differentiated = options.loss;
+  let gradShapes = shapes;
+  if (options.lossScaling) {
+    const b = createGraphBuilder({ graph: g });
+    const dtype = params[0]?.dtype ?? 'float32';
+    let scale = b.input(LOSS_SCALE_INPUT, dtype, []);
+    if (lossInfo.dtype !== dtype) {
+      scale = b.op('Cast', [scale], { to: ONNX_DTYPE_CODE[lossInfo.dtype] });
+    }
+    differentiated = b.op('Mul', [options.loss, scale]);
+    gradShapes = inferShapes(g, { store: false });
+  }
+  const { grads } = buildGradients(g, {
+    loss: differentiated,
+    wrt: trainable,
+    shapes: gradShapes,
+  });
   g.outputs = [{ ...lossInfo, name: options.loss }, ...outputInfos];
   return {
     g,
@@ -231,15 +256,24 @@ function appendUpdate(
   for (const p of params) {
     for (const s of state.get(p.name) ?? []) b.input(s, p.dtype, p.dims);
   }
-  let clipped = grads;
+  let unscaled = grads;
+  if (options.lossScaling) {
+    const scale = b.graph.inputs.some((v) => v.name === LOSS_SCALE_INPUT)
+      ? LOSS_SCALE_INPUT
+      : b.input(LOSS_SCALE_INPUT, dtype, []);
+    // A power-of-two scale makes the reciprocal, and so the unscaled gradient, exact.
+    const inverse = b.op('Reciprocal', [scale]);
+    unscaled = grads.map((g) => b.op('Mul', [g, inverse]));
+  }
+  let clipped = unscaled;
   let norm: string;
   if (maxGradNorm !== undefined) {
-    const clip = buildGlobalNormClip(b, grads, maxGradNorm);
+    const clip = buildGlobalNormClip(b, unscaled, maxGradNorm);
     clipped = clip.grads;
     norm = clip.totalNorm;
   } else {
     let sumSq: string | undefined;
-    for (const g of grads) {
+    for (const g of unscaled) {
       const s = b.op('ReduceSumSquare', [g], { keepdims: 0 });
       sumSq = sumSq === undefined ? s : b.op('Add', [sumSq, s]);
     }

@@ -3,12 +3,19 @@
 import { TrainerError } from '../errors.js';
 import { allocate, scalar, sizeOf } from '../ir/tensor.js';
 import type { TensorArray, TensorData } from '../ir/types.js';
+import { applyMixedPrecision, type ComputeDType } from '../mixed-precision/autocast.js';
+import {
+  MIXED_PRECISION_COMPUTE,
+  refuseOrWarnOnCpu,
+  resolveMixedPrecision,
+} from '../mixed-precision/options.js';
 import { createSession, type RuntimeSession } from '../runtime/session.js';
 import {
   accumulatorName,
   type CompiledStep,
   compileTrainingStep,
   GRAD_NORM_OUTPUT,
+  LOSS_SCALE_INPUT,
   LR_INPUT,
   nextName,
   type ParamInfo,
@@ -97,9 +104,23 @@ function checkAgainst(what: string, name: string, info: ParamInfo, value: Tensor
  */
 export async function createTrainingStep(options: TrainingStepOptions): Promise<TrainingStep> {
   const { gradientAccumulationSteps = 1, seed = 0, session: sessionOptions = {} } = options;
+  const testCompute = (options as { [MIXED_PRECISION_COMPUTE]?: ComputeDType })[
+    MIXED_PRECISION_COMPUTE
+  ];
+  const mixed =
+    options.mixedPrecision === undefined
+      ? undefined
+      : resolveMixedPrecision(options.mixedPrecision, testCompute);
+  // Full precision instead of mixed (onCpu: 'fp32'): exactly the step built without the option.
+  const { mixedPrecision: _, ...fullPrecision } = options;
+  if (mixed && !mixed.allowCpu && (sessionOptions.executionProvider ?? 'cpu') === 'cpu') {
+    refuseOrWarnOnCpu(mixed, 'cpu');
+    return createTrainingStep(fullPrecision);
+  }
   const compiled: CompiledStep = compileTrainingStep({
-    graph: options.graph,
+    graph: mixed ? applyMixedPrecision(options.graph, mixed.transform) : options.graph,
     loss: options.loss,
+    lossScaling: mixed?.scaled ?? false,
     optimizer: options.optimizer,
     gradientAccumulationSteps,
     ...(options.params !== undefined ? { params: options.params } : {}),
@@ -129,6 +150,13 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
     throw error;
   }
   const provider = (fused ?? grad)?.executionProvider ?? 'cpu';
+  if (mixed && !mixed.allowCpu && provider === 'cpu') {
+    // CUDA was asked for but is missing (createSession fell back to the CPU).
+    await Promise.all(sessions.map((s) => s.release()));
+    refuseOrWarnOnCpu(mixed, 'cuda');
+    return createTrainingStep(fullPrecision);
+  }
+  const scaler = mixed?.scaler;
 
   const infos = new Map(compiled.params.map((p) => [p.name, p]));
   const params = compiled.params.map((p) =>
@@ -152,6 +180,7 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
   const lrIn = scalar('float32', 0);
   const stepIn = scalar('int64', 1n);
   const seedIn = scalar('int64', 0n);
+  const scaleIn = scalar(paramDType, mixed?.fixedScale ?? 1);
   const dataNames = new Set(compiled.dataInputs.map((v) => v.name));
 
   let optimizerSteps = 0;
@@ -205,6 +234,39 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
   updateFeeds[LR_INPUT] = lrIn;
   updateFeeds[STEP_INPUT] = stepIn;
   updateOutputs[GRAD_NORM_OUTPUT] = normOut;
+  if (mixed?.scaled) {
+    stepFeeds[LOSS_SCALE_INPUT] = scaleIn;
+    updateFeeds[LOSS_SCALE_INPUT] = scaleIn;
+  }
+  /**
+   * Ends an update whose outputs sit in the buffers not yet swapped in. A non-finite gradient
+   * norm discards it: with dynamic loss scaling that is a skipped step (the scale backs off and
+   * the optimizer's step count stays, as torch's GradScaler skips optimizer.step()), otherwise a
+   * NON_FINITE_LOSS error saying `nonFinite`.
+   */
+  const finishUpdate = (
+    loss: number,
+    gradNorm: number,
+    outputs: Record<string, TensorData>,
+    nonFinite: string,
+  ): TrainingStepResult => {
+    // The scale changes only after an update, so it was constant within the accumulation cycle.
+    const scaleInfo = mixed?.scaled ? { lossScale: Number(scaleIn.data[0]) } : {};
+    const finite = Number.isFinite(gradNorm);
+    if (scaler) {
+      scaler.update(finite);
+      scaleIn.data[0] = scaler.scale as never;
+    }
+    if (!finite) {
+      if (scaler) return { loss, updated: true, skipped: true, ...scaleInfo, outputs };
+      throw new TrainerError('NON_FINITE_LOSS', `${nonFinite}; the update was discarded`);
+    }
+    for (const d of updated) swap(d);
+    optimizerSteps++;
+    const skipInfo = scaler ? { skipped: false } : {};
+    return { loss, gradNorm, updated: true, ...skipInfo, ...scaleInfo, outputs };
+  };
+  if (scaler) scaleIn.data[0] = scaler.scale as never;
 
   const runUpdate = (session: RuntimeSession, lr: number) => {
     (lrIn.data as Float32Array)[0] = lr;
@@ -239,15 +301,12 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
         const out = await runUpdate(fused, lr);
         const loss = lossValue('the update');
         const gradNorm = Number(normOut.data[0]);
-        if (!Number.isFinite(gradNorm)) {
-          throw new TrainerError(
-            'NON_FINITE_LOSS',
-            `the gradient norm is ${gradNorm} at optimizer step ${optimizerSteps} (loss ${loss}); the update was discarded`,
-          );
-        }
-        for (const d of updated) swap(d);
-        optimizerSteps++;
-        return { loss, gradNorm, updated: true, outputs: extras(out) };
+        return finishUpdate(
+          loss,
+          gradNorm,
+          extras(out),
+          `the gradient norm is ${gradNorm} at optimizer step ${optimizerSteps} (loss ${loss})`,
+        );
       }
 
       for (const d of params) stepFeeds[d.name] = cur(d);
@@ -267,15 +326,12 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
       // Either way the cycle is over: start the next one from zero gradients.
       for (const d of accumulators) cur(d).data.fill(0 as never);
       micro = 0;
-      if (!Number.isFinite(gradNorm)) {
-        throw new TrainerError(
-          'NON_FINITE_LOSS',
-          `the accumulated gradient norm is ${gradNorm} at optimizer step ${optimizerSteps}; the update was discarded`,
-        );
-      }
-      for (const d of updated) swap(d);
-      optimizerSteps++;
-      return { loss, gradNorm, updated: true, outputs: extras(out) };
+      return finishUpdate(
+        loss,
+        gradNorm,
+        extras(out),
+        `the accumulated gradient norm is ${gradNorm} at optimizer step ${optimizerSteps}`,
+      );
     },
 
     async evaluate(batch) {
@@ -329,7 +385,11 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
     },
 
     getOptimizerState() {
-      return { tensors: new Map(state.map((d) => [d.name, copyOf(cur(d))])), step: optimizerSteps };
+      return {
+        tensors: new Map(state.map((d) => [d.name, copyOf(cur(d))])),
+        step: optimizerSteps,
+        ...(scaler ? { lossScaler: scaler.state() } : {}),
+      };
     },
 
     setOptimizerState(saved) {
@@ -353,6 +413,11 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
           throw new TrainerError('CHECKPOINT', `optimizer state "${d.name}" is missing`);
         }
         checkAgainst('optimizer state', d.name, stateOwner.get(d.name) as ParamInfo, value);
+      }
+      // A state saved without a scaler (full precision, or copied by the loop) keeps the current one.
+      if (scaler && saved.lossScaler) {
+        scaler.restore(saved.lossScaler);
+        scaleIn.data[0] = scaler.scale as never;
       }
       for (const d of state) cur(d).data.set(saved.tensors.get(d.name)?.data as never);
       for (const d of accumulators) cur(d).data.fill(0 as never);

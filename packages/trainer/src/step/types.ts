@@ -1,5 +1,7 @@
 // Public types of the compiled training step: its options and the TrainingStep the loop drives.
 import type { Graph, TensorData } from '../ir/types.js';
+import type { LossScalerState } from '../mixed-precision/loss-scaler.js';
+import type { MixedPrecisionOptions } from '../mixed-precision/options.js';
 import type { ExecutionProvider } from '../runtime/providers.js';
 
 /** Picks parameters by name: a list, a pattern, or a predicate. */
@@ -77,6 +79,11 @@ export interface TrainingStepOptions {
   seed?: number;
   /** @default {} (CPU, one thread per core) */
   session?: StepSessionOptions;
+  /**
+   * float16 matrix products with the parameters kept as they are (master weights) and dynamic
+   * loss scaling; CUDA only (see MixedPrecisionOptions.onCpu). @default off
+   */
+  mixedPrecision?: MixedPrecisionOptions;
 }
 
 export interface TrainingStepResult {
@@ -84,8 +91,15 @@ export interface TrainingStepResult {
   loss: number;
   /** Global L2 norm of the (averaged) gradients before clipping; set when `updated`. */
   gradNorm?: number;
-  /** Whether this call ended an accumulation cycle and updated the parameters. */
+  /** Whether this call ended an accumulation cycle (and updated the parameters unless `skipped`). */
   updated: boolean;
+  /**
+   * Dynamic loss scaling only: the gradients overflowed, so parameters, optimizer state and its
+   * step count were left as they were and the loss scale backed off.
+   */
+  skipped?: boolean;
+  /** With loss scaling, when `updated`: the scale this update's gradients were computed with. */
+  lossScale?: number;
   /** The requested extra outputs. */
   outputs: Record<string, TensorData>;
 }
@@ -94,6 +108,8 @@ export interface TrainingStepResult {
 export interface OptimizerState {
   tensors: Map<string, TensorData>;
   step: number;
+  /** The dynamic loss scaler's state (mixed precision); absent without one. */
+  lossScaler?: LossScalerState;
 }
 
 export interface TrainingStep {
