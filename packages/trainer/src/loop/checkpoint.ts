@@ -5,6 +5,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import { join } from 'node:path';
 import { TrainerError } from '../errors.js';
 import type { TensorData } from '../ir/types.js';
+import { invalidLossScalerField } from '../mixed-precision/loss-scaler.js';
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.js';
 import type { TrainerState } from './trainer-state.js';
 import type { OptimizerState, TrainingStep } from './types.js';
@@ -201,16 +202,10 @@ export async function loadCheckpoint(
     scale === undefined && tracker === undefined
       ? undefined
       : { scale: Number(scale), growthTracker: Number(tracker) };
-  const validScaler =
-    lossScaler === undefined ||
-    (lossScaler.scale > 0 &&
-      Number.isFinite(lossScaler.scale) &&
-      Number.isInteger(lossScaler.growthTracker) &&
-      lossScaler.growthTracker >= 0);
-  if (!validScaler) {
+  if (lossScaler !== undefined && invalidLossScalerField(lossScaler) !== undefined) {
     throw new TrainerError(
       'CHECKPOINT',
-      `metadata "loss_scale" (${scale}) and "loss_scale_growth_tracker" (${tracker}) must be a number > 0 and an integer ≥ 0; the file is corrupt: resume from another checkpoint`,
+      `metadata "loss_scale" (${scale}) and "loss_scale_growth_tracker" (${tracker}) must be a finite number > 0 and an integer ≥ 0; the file is corrupt: resume from another checkpoint`,
       { file: optimizerFile },
     );
   }

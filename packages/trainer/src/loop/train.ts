@@ -522,7 +522,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (updated) {
         optimizerStep += 1;
         // Mixed precision: an update whose gradients overflowed was skipped by the step itself
-        // (parameters kept, loss scale backed off); it counts as a step, as in HF's Trainer.
+        // (parameters kept, loss scale backed off). It counts as a step, as HF's global_step
+        // does; unlike HF, which holds its LR scheduler back on a skipped step, the schedule here
+        // follows this step count, so the next update gets the next step's rate.
         if (result.skipped) skippedSteps += 1;
         const loss = microLossSum / microCount;
         microLossSum = 0;

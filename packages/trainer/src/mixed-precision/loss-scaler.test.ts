@@ -25,6 +25,13 @@ describe('createLossScaler', () => {
     expect(scaler.state()).toEqual({ scale: 2 ** 1023, growthTracker: 0 });
   });
 
+  it('grows on the next clean step after restoring a tracker saved under a longer growthInterval', () => {
+    const scaler = createLossScaler({ growthInterval: 10 });
+    scaler.restore({ scale: 256, growthTracker: 15 });
+    scaler.update(true);
+    expect(scaler.state()).toEqual({ scale: 512, growthTracker: 0 });
+  });
+
   it('restores a saved state and refuses a corrupt one, naming the field', () => {
     const scaler = createLossScaler();
     scaler.restore({ scale: 128, growthTracker: 7 });
@@ -43,6 +50,7 @@ describe('createLossScaler', () => {
       expect(error).toBeInstanceOf(TrainerError);
       expect((error as TrainerError).code).toBe('CHECKPOINT');
       expect((error as TrainerError).message).toContain(`"${field}"`);
+      expect((error as TrainerError).message).toMatch(/resume from another checkpoint/);
     }
     expect(scaler.state()).toEqual({ scale: 128, growthTracker: 7 });
   });

@@ -22,11 +22,24 @@ export interface LossScalerState {
 export interface LossScaler {
   /** The scale the next step multiplies the loss by. */
   readonly scale: number;
-  /** After an update: `finite` false halves (backs off) the scale, true counts toward growth. */
+  /**
+   * After an update: `finite` false backs the scale off (× backoffFactor) and restarts the count,
+   * true counts toward growth (× growthFactor after growthInterval in a row).
+   */
   update(finite: boolean): void;
   state(): LossScalerState;
   /** TrainerError CHECKPOINT naming the field when `saved` cannot be a scaler state. */
   restore(saved: LossScalerState): void;
+}
+
+/**
+ * The field of a saved scaler state that no scaler can hold (`scale` must be finite and > 0,
+ * `growthTracker` an integer ≥ 0), or undefined: one rule for restore() and loadCheckpoint.
+ */
+export function invalidLossScalerField(saved: LossScalerState): keyof LossScalerState | undefined {
+  if (!(saved.scale > 0 && Number.isFinite(saved.scale))) return 'scale';
+  if (!(Number.isInteger(saved.growthTracker) && saved.growthTracker >= 0)) return 'growthTracker';
+  return undefined;
 }
 
 function check(field: string, ok: boolean, value: number, need: string): void {
@@ -72,7 +85,9 @@ export function createLossScaler(options: LossScalerOptions = {}): LossScaler {
         return;
       }
       growthTracker++;
-      if (growthTracker === growthInterval) {
+      // ≥, not torch's ==: a tracker restored from a run with a longer interval would otherwise
+      // count past this one and never grow the scale again.
+      if (growthTracker >= growthInterval) {
         const grown = scale * growthFactor;
         if (Number.isFinite(grown)) scale = grown;
         growthTracker = 0;
@@ -82,16 +97,12 @@ export function createLossScaler(options: LossScalerOptions = {}): LossScaler {
       return { scale, growthTracker };
     },
     restore(saved) {
-      if (!(saved.scale > 0 && Number.isFinite(saved.scale))) {
+      const field = invalidLossScalerField(saved);
+      if (field !== undefined) {
+        const need = field === 'scale' ? 'a finite number > 0' : 'an integer ≥ 0';
         throw new TrainerError(
           'CHECKPOINT',
-          `loss scaler state "scale" must be a finite number > 0, got ${saved.scale}`,
-        );
-      }
-      if (!(Number.isInteger(saved.growthTracker) && saved.growthTracker >= 0)) {
-        throw new TrainerError(
-          'CHECKPOINT',
-          `loss scaler state "growthTracker" must be an integer ≥ 0, got ${saved.growthTracker}`,
+          `loss scaler state "${field}" must be ${need}, got ${saved[field]}; the saved optimizer state is corrupt — resume from another checkpoint`,
         );
       }
       scale = saved.scale;

@@ -12,6 +12,7 @@ import { train } from '../loop/train.js';
 import { crossEntropyLoss } from '../losses/cross-entropy.js';
 import { buildBert } from '../models/bert.js';
 import { buildMlp } from '../models/mlp.js';
+import { maxAbsDiff, numbers } from '../models/testing.js';
 import { compileTrainingStep } from '../step/compile.js';
 import { makeClusters } from '../step/testing.js';
 import { createTrainingStep } from '../step/training-step.js';
@@ -22,21 +23,16 @@ import type { MixedPrecisionOptions } from './options.js';
 import { createMixedPrecisionTestStep } from './testing.js';
 
 type Batch = Record<string, TensorData>;
-const values = (t: TensorData | undefined) => Array.from(t?.data as Float64Array, Number);
-const maxAbsDiff = (a: readonly number[], b: readonly number[]) => {
-  expect(a.length).toBe(b.length);
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
-};
 const paramDiff = (a: TrainingStep, b: TrainingStep) => {
   const pb = b.getParameters();
   let m = 0;
   for (const [name, t] of a.getParameters())
-    m = Math.max(m, maxAbsDiff(values(t), values(pb.get(name))));
+    m = Math.max(m, maxAbsDiff(numbers(t), numbers(pb.get(name))));
   return m;
 };
 const snapshot = (step: TrainingStep) => ({
-  params: [...step.getParameters()].map(([n, t]) => [n, values(t)]),
-  state: [...step.getOptimizerState().tensors].map(([n, t]) => [n, values(t)]),
+  params: [...step.getParameters()].map(([n, t]) => [n, numbers(t)]),
+  state: [...step.getOptimizerState().tensors].map(([n, t]) => [n, numbers(t)]),
   step: step.getOptimizerState().step,
 });
 
@@ -280,36 +276,49 @@ describe('mixed-precision training step', () => {
 
   it('with gradient accumulation an overflow in any micro-batch skips the whole update, with one scale per cycle', async () => {
     const batches = mlpBatches('float64', 4);
-    const step = await track(
-      createMixedPrecisionTestStep(
-        {
-          ...base(mlp('float64')),
-          gradientAccumulationSteps: 2,
-          mixedPrecision: { dtype: 'float16', initScale: 2 ** 160 },
-        },
-        'float32',
+    const first = batches[0] as Batch;
+    // Inputs ×1e8 make the gradients ~1e8 larger: at scale 2^120 only they pass float32's 2^128.
+    const big: Batch = {
+      ...first,
+      input: tensor(
+        'float64',
+        [8, 4],
+        numbers(first.input).map((v) => v * 1e8),
       ),
-    );
+    };
+    const make = (initScale: number) =>
+      track(
+        createMixedPrecisionTestStep(
+          {
+            ...base(mlp('float64')),
+            gradientAccumulationSteps: 2,
+            mixedPrecision: { dtype: 'float16', initScale },
+          },
+          'float32',
+        ),
+      );
+    // Ordinary batches are clean at that scale ...
+    const clean = await make(2 ** 120);
+    await clean.run(first, 0.01);
+    expect(await clean.run(batches[1] as Batch, 0.01)).toMatchObject({
+      updated: true,
+      skipped: false,
+      lossScale: 2 ** 120,
+    });
+    // ... and an overflow in the cycle's first micro-batch, followed by a clean one, skips it.
+    const step = await make(2 ** 120);
     const before = snapshot(step);
-    const first = await step.run(batches[0] as Batch, 0.01);
-    expect(first).toMatchObject({ updated: false });
-    expect(first.lossScale).toBeUndefined();
+    const start = await step.run(big, 0.01);
+    expect(start).toMatchObject({ updated: false });
+    expect(Number.isFinite(start.loss)).toBe(true);
+    expect(start.lossScale).toBeUndefined();
     const end = await step.run(batches[1] as Batch, 0.01);
-    expect(end).toMatchObject({ updated: true, skipped: true, lossScale: 2 ** 160 });
+    expect(end).toMatchObject({ updated: true, skipped: true, lossScale: 2 ** 120 });
     expect(snapshot(step)).toEqual(before);
     expect(step.pendingMicroBatches).toBe(0);
     // The next cycle starts from zero accumulators with the halved scale and equals a fresh
     // step's first cycle run at that scale.
-    const fresh = await track(
-      createMixedPrecisionTestStep(
-        {
-          ...base(mlp('float64')),
-          gradientAccumulationSteps: 2,
-          mixedPrecision: { dtype: 'float16', initScale: 2 ** 159 },
-        },
-        'float32',
-      ),
-    );
+    const fresh = await make(2 ** 119);
     for (const batch of batches.slice(2)) {
       const a = await step.run(batch, 0.01);
       const b = await fresh.run(batch, 0.01);
@@ -345,6 +354,7 @@ describe('mixed-precision training step', () => {
     const before = snapshot(overflowing);
     const error = await expectError(overflowing.run(batch, 0.01), 'NON_FINITE_LOSS');
     expect(error.message).toMatch(/gradient norm is (Infinity|NaN)/);
+    expect(error.message).toMatch(/lossScaling .* lower it or pass lossScaling: 'dynamic'/);
     expect(snapshot(overflowing)).toEqual(before);
   });
 
@@ -417,7 +427,7 @@ describe('mixed-precision training step', () => {
     }
     const gradsAt = async (scale: number) => {
       const out = await session.run({ ...feeds, loss_scale: tensor('float64', [], [scale]) });
-      return compiled.params.map((p) => values(out[`${p.name}.grad_acc.next`]));
+      return compiled.params.map((p) => numbers(out[`${p.name}.grad_acc.next`]));
     };
     const one = await gradsAt(1);
     const scaled = await gradsAt(3 * 2 ** 20);

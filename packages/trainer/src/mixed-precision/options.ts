@@ -83,7 +83,8 @@ export function resolveMixedPrecision(
     );
   }
   checkAutocastOps(ops);
-  // Validates initScale & co. even when they are unused, so a typo is never silent.
+  // Validates initScale & co. even when they are unused (fixed or no scaling), so a bad value is
+  // never silently ignored.
   const scaler = createLossScaler(options);
   return {
     transform: { computeDtype: testCompute ?? dtype, ops },

@@ -247,6 +247,26 @@ describe('buildBert: forward values match a PyTorch reference', () => {
 });
 
 describe('buildBert: heads, shapes and options', () => {
+  it('every node feeds an output: no dead [CLS] Gather or query-shape nodes for any head', () => {
+    for (const [head, lastHiddenState] of [
+      [{ type: 'token-classification' }, false],
+      [{ type: 'none' }, false],
+      [{ type: 'sequence-classification' }, false],
+      [{ type: 'sequence-classification' }, true],
+    ] as const) {
+      const { graph } = buildBert(TINY, { head, lastHiddenState });
+      const read = new Set([
+        ...graph.outputs.map((v) => v.name),
+        ...graph.nodes.flatMap((n) => n.inputs),
+      ]);
+      const dead = graph.nodes.filter((n) => !n.outputs.some((o) => read.has(o)));
+      expect(
+        dead.map((n) => n.opType),
+        `${head.type} ${lastHiddenState}`,
+      ).toEqual([]);
+    }
+  });
+
   it('declares symbolic output shapes that shape inference reproduces', () => {
     const model = buildBert(TINY, { head: { type: 'token-classification', numLabels: 4 } });
     const shapes = inferShapes(model.graph, { store: false });

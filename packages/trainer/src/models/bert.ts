@@ -247,8 +247,9 @@ const HEAD_NAME = /^[A-Za-z0-9_]+$/;
  * Builds a BERT encoder with a head. Inputs (int64): `input_ids`, `attention_mask` and (unless
  * `tokenTypeIds: false`) `token_type_ids`, all [batch, sequence]. Outputs: `logits` (or
  * `logits_<name>` per multi-task head, or `pooler_output` for head 'none') and, unless a pooled
- * head left it out (see `lastHiddenState`), `last_hidden_state` [batch, sequence, hidden]. Linear layers run as 2-D Gemm with transB=1 on
- * [batch·sequence, hidden], so HF's [out, in] weights are used as stored, without a transpose.
+ * head left it out (see `lastHiddenState`), `last_hidden_state` [batch, sequence, hidden].
+ * Linear layers run as 2-D Gemm with transB=1 on [batch·sequence, hidden] (on [batch, hidden]
+ * for a [CLS]-only last layer), so HF's [out, in] weights are used as stored, untransposed.
  * Parameters carry the `bert.` prefix of HF's *For* task models (BertModel checkpoints lack it).
  */
 export function buildBert(config: BertConfig, options: BertOptions = {}): ModelGraph {
@@ -314,11 +315,20 @@ export function buildBert(config: BertConfig, options: BertOptions = {}): ModelG
   ]);
   const headShape = b.op('Concat', [idsShape, b.int64s([r.heads, r.headSize])], { axis: 0 });
   const hiddenShape = b.op('Concat', [idsShape, b.int64s([r.hidden])], { axis: 0 });
-  const clsHeadShape = b.op(
-    'Concat',
-    [b.op('Slice', [idsShape, b.int64s([0]), b.int64s([1])]), b.int64s([1, r.heads, r.headSize])],
-    { axis: 0 },
-  );
+  const layers = config.num_hidden_layers;
+  const pooledHead = head.type !== 'none' && head.type !== 'token-classification';
+  const clsOnlyLastLayer = pooledHead && !(options.lastHiddenState ?? false) && layers > 0;
+  // Built only for a [CLS]-only layer, so other graphs carry no dead shape nodes.
+  const clsHeadShape = clsOnlyLastLayer
+    ? b.op(
+        'Concat',
+        [
+          b.op('Slice', [idsShape, b.int64s([0]), b.int64s([1])]),
+          b.int64s([1, r.heads, r.headSize]),
+        ],
+        { axis: 0 },
+      )
+    : headShape;
   const ctx: AttentionContext = {
     b,
     p,
@@ -330,20 +340,19 @@ export function buildBert(config: BertConfig, options: BertOptions = {}): ModelG
     hiddenShape,
     clsHeadShape,
   };
-  const layers = config.num_hidden_layers;
-  const pooledHead = head.type !== 'none' && head.type !== 'token-classification';
-  const clsOnlyLastLayer = pooledHead && !(options.lastHiddenState ?? false) && layers > 0;
   for (let i = 0; i < layers; i++)
     h = encoderLayer(ctx, h, i, clsOnlyLastLayer && i === layers - 1);
+  const final = h;
 
-  // The [CLS] token's final hidden state [batch, hidden].
-  let cls: string;
-  if (clsOnlyLastLayer) {
-    cls = h;
-  } else {
-    b.op('Reshape', [h, hiddenShape], {}, { outputs: ['last_hidden_state'] });
-    cls = b.op('Gather', ['last_hidden_state', b.scalar('int64', 0)], { axis: 1 });
+  if (!clsOnlyLastLayer) {
+    b.op('Reshape', [final, hiddenShape], {}, { outputs: ['last_hidden_state'] });
   }
+  // The [CLS] token's final hidden state [batch, hidden]; taken only by the heads that pool, so
+  // a token classifier has no dead Gather.
+  const cls = (): string =>
+    clsOnlyLastLayer
+      ? final
+      : b.op('Gather', ['last_hidden_state', b.scalar('int64', 0)], { axis: 1 });
   const outputs: string[] = [];
   const output = (name: string, shape: Array<string | number>) => {
     b.output(name, dtype, shape);
@@ -352,7 +361,7 @@ export function buildBert(config: BertConfig, options: BertOptions = {}): ModelG
 
   // BertPooler: dense → tanh on the [CLS] state.
   const pooled = (): string =>
-    b.op('Tanh', [dense(b, p, 'bert.pooler.dense', cls, r.hidden, r.hidden, r.range)]);
+    b.op('Tanh', [dense(b, p, 'bert.pooler.dense', cls(), r.hidden, r.hidden, r.range)]);
   const classifier = (x: string, prefix: string, labels: number, out?: string): string => {
     const w = p.add(`${prefix}.weight`, [labels, r.hidden], { normal: r.range });
     const bias = p.add(`${prefix}.bias`, [labels], 'zeros');

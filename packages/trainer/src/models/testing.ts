@@ -82,13 +82,17 @@ export function numbers(t: TensorData | undefined): number[] {
   return t === undefined ? [] : Array.from(t.data as ArrayLike<number | bigint>, Number);
 }
 
-/** Largest |a − b| over two equally long sequences (Infinity when lengths differ). */
+/**
+ * Largest |a − b| over two equally long sequences (Infinity when lengths differ, NaN as soon as
+ * one difference is NaN, so a NaN anywhere fails every `< tolerance` check).
+ */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(Number(a[i]) - Number(b[i]));
-    if (!(d <= m)) m = d;
+    if (Number.isNaN(d)) return Number.NaN;
+    if (d > m) m = d;
   }
   return m;
 }

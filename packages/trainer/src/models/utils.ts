@@ -128,8 +128,10 @@ export function denseLayer(
 /**
  * Multi-head scaled dot-product attention of q, k, v [batch·seq, hidden]: heads split by
  * `headShape` ([batch, seq, heads, headSize] as an int64 shape value), additive `bias`
- * broadcast onto the scores [batch, heads, seq, seq], dropout on the probabilities. Returns the
- * context [batch·seq, hidden], before the output projection.
+ * broadcast onto the scores [batch, heads, seq, seq], dropout on the probabilities. With
+ * `cache`, the past keys and values [batch, heads, past, headSize] go before the new ones and
+ * the concatenations are named as the cache's present outputs. Returns the context
+ * [batch·seq, hidden], before the output projection.
  */
 export function multiHeadAttention(
   b: GraphBuilder,
@@ -144,16 +146,37 @@ export function multiHeadAttention(
     headSize: number;
     dropout: number;
     dtype: ModelDType;
+    cache?: { pastKey: string; pastValue: string; presentKey: string; presentValue: string };
   },
 ): string {
-  const { headShape, queryHeadShape = headShape, bias, hidden, headSize, dropout, dtype } = options;
+  const {
+    headShape,
+    queryHeadShape = headShape,
+    bias,
+    hidden,
+    headSize,
+    dropout,
+    dtype,
+    cache,
+  } = options;
   const split = (x: string, perm: number[], shape = headShape) =>
     b.op('Transpose', [b.op('Reshape', [x, shape])], { perm });
   // Scaling q (N·hidden elements) instead of the scores (N·heads·seq) is the same product, cheaper.
   const qScaled = b.op('Mul', [qkv.q, b.scalar(dtype, 1 / Math.sqrt(headSize))]);
   const qh = split(qScaled, [0, 2, 1, 3], queryHeadShape); // [B, heads, Tq, d]
-  const kt = split(qkv.k, [0, 2, 3, 1]); // [B, heads, d, T]
-  const vh = split(qkv.v, [0, 2, 1, 3]); // [B, heads, T, d]
+  let kt: string; // [B, heads, d, T]
+  let vh: string; // [B, heads, T, d]
+  if (cache) {
+    const concat = (past: string, x: string, present: string) =>
+      b.op('Concat', [past, split(x, [0, 2, 1, 3])], { axis: 2 }, { outputs: [present] });
+    kt = b.op('Transpose', [concat(cache.pastKey, qkv.k, cache.presentKey)], {
+      perm: [0, 1, 3, 2],
+    });
+    vh = concat(cache.pastValue, qkv.v, cache.presentValue);
+  } else {
+    kt = split(qkv.k, [0, 2, 3, 1]);
+    vh = split(qkv.v, [0, 2, 1, 3]);
+  }
   const scores = b.op('Add', [b.op('MatMul', [qh, kt]), bias]);
   const probs = drop.apply(b.op('Softmax', [scores], { axis: -1 }), dropout);
   const context = b.op('Transpose', [b.op('MatMul', [probs, vh])], { perm: [0, 2, 1, 3] });

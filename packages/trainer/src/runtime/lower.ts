@@ -1,5 +1,7 @@
 // Rewrites ops whose ONNX Runtime (CPU) implementation is slow into equivalent standard ops, on
 // a copy of the graph, just before it becomes a session.
+
+import { crossEntropyTargets } from '../autodiff/grads/nn.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
 import type { Graph, Node } from '../ir/types.js';
 
@@ -24,22 +26,16 @@ function lowerSoftmaxCrossEntropy(b: GraphBuilder, node: Node, used: Set<string>
   const reduction = reductionAttr?.type === 'string' ? reductionAttr.value : 'mean';
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') return false;
   const ignoreAttr = node.attributes.ignore_index;
-
-  const labels64 = b.op('Cast', [labels], { to: 7 });
-  let target = labels64;
-  let kept: string | undefined;
-  if (ignoreAttr?.type === 'int') {
-    const ignored = b.op('Equal', [labels64, b.scalar('int64', ignoreAttr.value)]);
-    kept = b.op('CastLike', [b.op('Not', [ignored]), scores]);
-    // Ignored targets point at class 0 so the picks stay in range; their weight is 0.
-    target = b.op('Where', [ignored, b.scalar('int64', 0), labels64]);
-  }
+  const { target, weight } = crossEntropyTargets(b, {
+    labels,
+    weights,
+    ignoreIndex: ignoreAttr?.type === 'int' ? ignoreAttr.value : undefined,
+    toFloat: (mask) => b.op('CastLike', [mask, scores]),
+  });
   const index = b.op('Unsqueeze', [target, b.int64s([1])]);
   const logProbs = b.op('LogSoftmax', [scores], { axis: 1 });
   const logProb = b.op('GatherElements', [logProbs, index], { axis: 1 });
   let nll = b.op('Neg', [b.op('Squeeze', [logProb, b.int64s([1])])]);
-  let weight = present(weights) ? b.op('Gather', [weights, target], { axis: 0 }) : undefined;
-  if (kept !== undefined) weight = weight === undefined ? kept : b.op('Mul', [weight, kept]);
   if (weight !== undefined) nll = b.op('Mul', [nll, weight]);
 
   const output = node.outputs[0] as string;

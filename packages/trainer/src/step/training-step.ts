@@ -259,7 +259,14 @@ export async function createTrainingStep(options: TrainingStepOptions): Promise<
     }
     if (!finite) {
       if (scaler) return { loss, updated: true, skipped: true, ...scaleInfo, outputs };
-      throw new TrainerError('NON_FINITE_LOSS', `${nonFinite}; the update was discarded`);
+      // A fixed scale is the likeliest cause when there is one: say how to change it.
+      const fix = mixed?.scaled
+        ? `the fixed mixedPrecision.lossScaling ${Number(scaleIn.data[0])} may overflow the float16 gradients: lower it or pass lossScaling: 'dynamic'`
+        : 'lower the learning rate, clip gradients (maxGradNorm) or check the batch';
+      throw new TrainerError(
+        'NON_FINITE_LOSS',
+        `${nonFinite}; the update was discarded, so parameters and optimizer state are those before this call — ${fix}`,
+      );
     }
     for (const d of updated) swap(d);
     optimizerSteps++;

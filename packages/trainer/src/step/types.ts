@@ -81,7 +81,8 @@ export interface TrainingStepOptions {
   session?: StepSessionOptions;
   /**
    * float16 matrix products with the parameters kept as they are (master weights) and dynamic
-   * loss scaling; CUDA only (see MixedPrecisionOptions.onCpu). @default off
+   * loss scaling; CUDA only (see MixedPrecisionOptions.onCpu). Training steps only: `evaluate`
+   * runs `evalGraph` (or `graph`) as given, in full precision. @default off
    */
   mixedPrecision?: MixedPrecisionOptions;
 }
@@ -89,7 +90,10 @@ export interface TrainingStepOptions {
 export interface TrainingStepResult {
   /** The micro-batch's loss. */
   loss: number;
-  /** Global L2 norm of the (averaged) gradients before clipping; set when `updated`. */
+  /**
+   * Global L2 norm of the (averaged, unscaled) gradients before clipping; set when `updated`
+   * and not `skipped` (an overflowed norm is not reported).
+   */
   gradNorm?: number;
   /** Whether this call ended an accumulation cycle (and updated the parameters unless `skipped`). */
   updated: boolean;

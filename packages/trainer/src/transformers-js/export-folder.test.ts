@@ -12,6 +12,7 @@ import type { TensorData } from '../ir/types.js';
 import { buildBert } from '../models/bert.js';
 import { buildGpt2 } from '../models/gpt2.js';
 import { loadPretrained } from '../pretrained/load-pretrained.js';
+import { readSafetensors } from '../weights/safetensors.js';
 import { type ExportTransformersJsOptions, exportTransformersJs } from './export-folder.js';
 import { CORPUS, parametersOf, TINY_BERT, TINY_GPT2, wordLevelTokenizer } from './testing.js';
 
@@ -237,6 +238,11 @@ describe('exportTransformersJs: folder contents', () => {
     });
     const pruned = await loadOnnxFile(join(noPooler.dir, 'onnx', 'model.onnx'));
     expect(pruned.outputs.map((v) => v.name)).toEqual(['last_hidden_state']);
+    // Nor are the untrained pooler's seeded weights saved as if trained: loaders see it missing.
+    const { tensors } = await readSafetensors(join(noPooler.dir, 'model.safetensors'));
+    expect([...tensors.keys()].sort()).toEqual([...embedding.parameters].sort());
+    const reloaded = await loadPretrained(noPooler.dir);
+    expect(reloaded.initialized).toEqual(['bert.pooler.dense.weight', 'bert.pooler.dense.bias']);
 
     const multi = await exportTransformersJs(
       classifierOptions({ problemType: 'multi_label_classification' }),
@@ -355,6 +361,30 @@ describe('exportTransformersJs: bad input', () => {
     );
   });
 
+  it('a problemType for a head that does not read it', async () => {
+    const tagger = buildBert(TINY_BERT, { head: { type: 'token-classification' } });
+    await rejects(
+      classifierOptions({
+        model: { type: 'bert', config: TINY_BERT, head: { type: 'token-classification' } },
+        parameters: parametersOf(tagger),
+        problemType: 'multi_label_classification',
+      }),
+      'INVALID_ARGUMENT',
+      /problemType applies to 'sequence-classification' heads only; the 'token-classification' head has no such choice — drop the problemType option/,
+    );
+    await rejects(
+      {
+        model: { type: 'gpt2', config: TINY_GPT2 },
+        parameters: parametersOf(buildGpt2(TINY_GPT2)),
+        outputDir: join(dir.path, 'gpt2'),
+        tokenizer: wordLevelTokenizer(),
+        problemType: 'multi_label_classification',
+      },
+      'INVALID_ARGUMENT',
+      /problemType applies to classification heads only; a gpt2 model has none/,
+    );
+  });
+
   it('a multi-task head', async () => {
     await rejects(
       classifierOptions({
@@ -413,7 +443,7 @@ describe('exportTransformersJs: bad input', () => {
     await rejects(
       classifierOptions({ parameters }),
       'INVALID_ARGUMENT',
-      /parameters lack 2 of the model's \d+ weights \(bert\.pooler\.dense\.bias, classifier\.weight\); pass every trained parameter/,
+      /parameters lack 2 of the model's \d+ weights \(bert\.pooler\.dense\.bias, classifier\.weight\); pass every trained parameter .* plus any frozen ones/,
     );
     // A classifier trained with 2 labels does not fit a 3-label export.
     const two = parametersOf(buildBert(TINY_BERT, { head: { type: 'sequence-classification' } }));

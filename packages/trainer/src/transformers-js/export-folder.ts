@@ -40,6 +40,7 @@ import type { TensorData } from '../ir/types.js';
 import { type BertConfig, type BertHead, buildBert } from '../models/bert.js';
 import { type Gpt2Config, resolveGpt2Config } from '../models/gpt2.js';
 import type { ModelGraph } from '../models/utils.js';
+import { pruneGraph } from '../step/graph-utils.js';
 
 /** A BERT encoder as buildBert builds it (the same config and head as in training). */
 export interface TransformersJsBert {
@@ -80,7 +81,10 @@ export type TransformersJsTask =
 export interface ExportTransformersJsOptions {
   /** Architecture and builder config; config.json is derived from it. */
   model: TransformersJsModel;
-  /** Every trained parameter by name (e.g. `TrainingStep.getParameters()`), float32. */
+  /**
+   * Every parameter of the model by name, float32: `TrainingStep.getParameters()`, plus the
+   * model graph's initializers for any parameters that were frozen.
+   */
   parameters: Map<string, TensorData>;
   /** The folder to write (replaced as a whole when it exists). */
   outputDir: string;
@@ -89,7 +93,7 @@ export interface ExportTransformersJsOptions {
   /**
    * How text-classification turns logits into scores: softmax ('single_label_classification')
    * or per-label sigmoid ('multi_label_classification'). Regression heads always get
-   * 'regression'. @default 'single_label_classification'
+   * 'regression'; other heads refuse it. @default 'single_label_classification'
    */
   problemType?: 'single_label_classification' | 'multi_label_classification';
   /** The tokenizer: a tokenizer.json path, or its parsed content. */
@@ -343,6 +347,12 @@ function planBert(model: TransformersJsBert, options: ExportTransformersJsOption
         ? 0
         : (head.numLabels ?? config.num_labels ?? 2);
   const { labels, problemType = 'single_label_classification' } = options;
+  // Read for sequence classification only: elsewhere it would be dropped without a word.
+  if (options.problemType !== undefined && head.type !== 'sequence-classification') {
+    throw invalid(
+      `problemType applies to 'sequence-classification' heads only; the '${head.type}' head ${head.type === 'regression' ? "always gets 'regression'" : 'has no such choice'} — drop the problemType option`,
+    );
+  }
   const classifies =
     head.type === 'sequence-classification' || head.type === 'token-classification';
   if (classifies) {
@@ -386,7 +396,13 @@ function planBert(model: TransformersJsBert, options: ExportTransformersJsOption
     // Embedding models (buildEmbeddingModel) train no pooler: export only what was trained.
     const pooled = options.parameters.has('bert.pooler.dense.weight');
     outputs = pooled ? ['last_hidden_state', 'pooler_output'] : ['last_hidden_state'];
-    if (!pooled) required = required.filter((name) => !name.startsWith('bert.pooler.'));
+    if (!pooled) {
+      required = required.filter((name) => !name.startsWith('bert.pooler.'));
+      // Nor its seeded initial weights into model.safetensors, where they would pass for trained
+      // ones: without them Transformers (and loadPretrained) report the pooler as initialised.
+      built.graph.outputs = built.graph.outputs.filter((v) => v.name === 'last_hidden_state');
+      pruneGraph(built.graph);
+    }
   }
   const hfConfig: Record<string, unknown> = {
     architectures: [architectures[head.type]],
@@ -434,9 +450,10 @@ function planGpt2(
   tok: TokenizerInfo,
 ): Plan {
   const { config } = model;
-  if (options.labels !== undefined) {
+  if (options.labels !== undefined || options.problemType !== undefined) {
+    const field = options.labels !== undefined ? 'labels' : 'problemType';
     throw invalid(
-      'labels apply to classification heads only; a gpt2 model has none — drop the labels option',
+      `${field} ${field === 'labels' ? 'apply' : 'applies'} to classification heads only; a gpt2 model has none — drop the ${field} option`,
     );
   }
   const r = resolveGpt2Config(config);
@@ -534,7 +551,7 @@ export async function exportTransformersJs(
   const missing = plan.required.filter((name) => !parameters.has(name));
   if (missing.length > 0) {
     throw invalid(
-      `parameters lack ${missing.length} of the model's ${plan.required.length} weights (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}); pass every trained parameter (TrainingStep.getParameters()) of a model built with this config and head`,
+      `parameters lack ${missing.length} of the model's ${plan.required.length} weights (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}); pass every trained parameter (TrainingStep.getParameters()) of a model built with this config and head, plus any frozen ones (getParameters() holds only the trainable ones; take the rest from the model graph's initializers)`,
     );
   }
 

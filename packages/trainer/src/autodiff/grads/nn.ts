@@ -173,6 +173,36 @@ const dropoutGrad: GradientBuilder = (ctx) => {
 };
 
 /**
+ * SoftmaxCrossEntropyLoss's per-target picks, shared by its gradient and its rewrite for ONNX
+ * Runtime (runtime/lower.ts): labels as int64 `target` with ignored ones (ignore_index, often
+ * −100) swapped for class 0 so Gather stays in range, and `weight` = weight[t] (when class
+ * weights are given) times 0 for ignored targets — undefined when every target counts 1.
+ * `toFloat` turns the bool keep-mask into the scores' float type.
+ */
+export function crossEntropyTargets(
+  b: GraphBuilder,
+  options: {
+    labels: string;
+    weights: string | undefined;
+    ignoreIndex: number | undefined;
+    toFloat: (mask: string) => string;
+  },
+): { target: string; weight: string | undefined } {
+  const { labels, weights, ignoreIndex, toFloat } = options;
+  const labels64 = b.op('Cast', [labels], { to: ONNX_DTYPE_CODE.int64 });
+  let target = labels64;
+  let kept: string | undefined;
+  if (ignoreIndex !== undefined) {
+    const ignored = b.op('Equal', [labels64, b.scalar('int64', ignoreIndex)]);
+    kept = toFloat(b.op('Not', [ignored]));
+    target = b.op('Where', [ignored, b.scalar('int64', 0), labels64]);
+  }
+  let weight = present(weights) ? b.op('Gather', [weights, target], { axis: 0 }) : undefined;
+  if (kept !== undefined) weight = weight === undefined ? kept : b.op('Mul', [weight, kept]);
+  return { target, weight };
+}
+
+/**
  * SoftmaxCrossEntropyLoss (opset 13+), gradient w.r.t. the scores only. With p = softmax over
  * the class axis 1, w_i = weight[t_i] (1 without weights) and w_i = 0 where t_i = ignore_index:
  * dScores = (p − onehot(t)) ⊙ w_i ⊙ f, where f = dLoss for 'sum', dLoss_i for 'none', and
@@ -203,26 +233,15 @@ const softmaxCrossEntropyGrad: GradientBuilder = (ctx) => {
       throw gradError(ctx, `reduction "${mode}" is not one of mean, sum, none`);
     }
     const ignoreAttr = ctx.node.attributes.ignore_index;
-    const labels64 =
-      dtypeOf(ctx, labels) === 'int64'
-        ? labels
-        : b.op('Cast', [labels], { to: ONNX_DTYPE_CODE.int64 });
-    // Ignored targets (often -100) are swapped for class 0 so Gather/one-hot stay in range; their
-    // weight is zeroed below, so the class they point at does not matter.
-    let kept: string | undefined;
-    let target = labels64;
-    if (ignoreAttr !== undefined) {
-      if (ignoreAttr.type !== 'int')
-        throw gradError(ctx, 'attribute "ignore_index" must be an int');
-      const ignored = b.op('Equal', [labels64, b.scalar('int64', ignoreAttr.value)]);
-      kept = b.op('Cast', [b.op('Not', [ignored])], { to });
-      target = b.op('Where', [ignored, b.scalar('int64', 0), labels64]);
+    if (ignoreAttr !== undefined && ignoreAttr.type !== 'int') {
+      throw gradError(ctx, 'attribute "ignore_index" must be an int');
     }
-    let sampleWeight: string | undefined;
-    if (present(weights)) sampleWeight = b.op('Gather', [weights, target], { axis: 0 });
-    if (kept !== undefined) {
-      sampleWeight = sampleWeight === undefined ? kept : b.op('Mul', [sampleWeight, kept]);
-    }
+    const { target, weight: sampleWeight } = crossEntropyTargets(b, {
+      labels,
+      weights,
+      ignoreIndex: ignoreAttr?.value,
+      toFloat: (mask) => b.op('Cast', [mask], { to }),
+    });
 
     let factor: string;
     if (mode === 'none') factor = dLoss;
