@@ -216,13 +216,19 @@ function runOptuna(config: object): Promise<Record<string, unknown>> {
   });
 }
 
+/** Our samplers: TPE on its own generator, TPE on NumPy's RandomState stream, random. */
+type OursKind = 'tpe' | 'tpe_numpy_rng' | 'random';
+
 async function oursBest(
-  kind: 'tpe' | 'random',
+  kind: OursKind,
   problem: Problem,
   seed: number,
   startup: readonly Record<string, ParamValue>[],
 ): Promise<number> {
-  const sampler = kind === 'tpe' ? createTpeSampler({ seed }) : createRandomSampler({ seed });
+  const sampler =
+    kind === 'random'
+      ? createRandomSampler({ seed })
+      : createTpeSampler({ seed, randomSource: kind === 'tpe' ? 'ft' : 'numpy' });
   const study = await createStudy({ sampler });
   for (const params of startup) await study.enqueueTrial(params);
   await study.optimize(problem.objective, { nTrials: trials });
@@ -336,7 +342,7 @@ async function main(): Promise<void> {
     : undefined;
   const ours: Record<string, number[]> = {};
   for (const [name, problem] of Object.entries(PROBLEMS)) {
-    for (const kind of ['tpe', 'random'] as const) {
+    for (const kind of ['tpe', 'tpe_numpy_rng', 'random'] as const) {
       const bests: number[] = [];
       for (let seed = 0; seed < seeds; seed++) {
         bests.push(await oursBest(kind, problem, seed, startup[name]?.[seed] ?? []));
@@ -361,6 +367,17 @@ async function main(): Promise<void> {
       console.log(`tpe_regret_vs_optuna_${name}=${(median(a) / median(t)).toFixed(3)}`);
       const [lo, hi] = ratioInterval(a, t);
       console.log(`tpe_regret_vs_optuna_${name}_ci90=${lo.toFixed(3)}..${hi.toFixed(3)}`);
+      // Common random numbers: our TPE drawing Optuna's own uniforms (NumPy RandomState(seed)),
+      // so what is left of the ratio is the algorithms' difference, not the generators' luck.
+      const same = regrets(ours[`tpe_numpy_rng_${name}`] ?? []);
+      console.log(
+        `ours_tpe_numpy_rng_best_${name}=${median(ours[`tpe_numpy_rng_${name}`] ?? []).toPrecision(6)}`,
+      );
+      console.log(`tpe_regret_vs_optuna_${name}_same_rng=${(median(same) / median(t)).toFixed(3)}`);
+      const [sameLo, sameHi] = ratioInterval(same, t);
+      console.log(
+        `tpe_regret_vs_optuna_${name}_same_rng_ci90=${sameLo.toFixed(3)}..${sameHi.toFixed(3)}`,
+      );
     }
   }
   const oursPerTrial = oursOverhead();

@@ -8,14 +8,16 @@ import { distributionsEqual, fromInternal } from '../distributions.js';
 import { HpoError } from '../errors.js';
 import type { Distribution, FrozenTrial, ParamValue, TrialState } from '../types.js';
 
-/** Seeds a sampler RNG; an omitted seed draws one from the OS (never Math.random). */
+/** A 32-bit seed from the OS (never Math.random). */
+export function osSeed(): number {
+  const buf = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(buf);
+  return buf[0] ?? 0;
+}
+
+/** Seeds a sampler RNG; an omitted seed draws one from the OS. */
 export function seededRng(seed: number | undefined, stream: string): Rng {
-  if (seed === undefined) {
-    const buf = new Uint32Array(1);
-    globalThis.crypto.getRandomValues(buf);
-    return createRng(`${buf[0] ?? 0}:${stream}`);
-  }
-  return createRng(`${seed}:${stream}`);
+  return createRng(`${seed ?? osSeed()}:${stream}`);
 }
 
 /** Checks a sampler's seed option: an integer (or omitted). */

@@ -284,6 +284,7 @@ describe('createTpeSampler', () => {
       { priorWeight: 0 },
       { group: true },
       { seed: 1.5 },
+      { randomSource: 'mt' as 'numpy' },
     ];
     for (const options of bad) {
       expect(() => createTpeSampler(options)).toThrow(HpoError);

@@ -4,6 +4,7 @@
 import type { Rng } from '@ft/data';
 import { HpoError } from '../../errors.js';
 import type { Distribution } from '../../types.js';
+import { numpyArgsort } from './numpy-argsort.js';
 import { logGaussMass, truncnormPpf } from './truncnorm.js';
 
 const EPS = 1e-12;
@@ -208,10 +209,12 @@ export function createParzenEstimator(
       s.fill(sigma0 * (high - low));
     } else {
       // Each kernel is as wide as the larger gap to its sorted neighbours (edges count as
-      // neighbours), which is what makes univariate TPE adapt to dense regions.
-      const order = new Uint32Array(nComponents);
-      for (let i = 0; i < nComponents; i++) order[i] = i;
-      order.sort((a, b) => (m[a] as number) - (m[b] as number));
+      // neighbours), which is what makes univariate TPE adapt to dense regions. Equal centres
+      // (repeated integer or stepped values, or one on the prior's centre) get different widths
+      // depending on their sort order, which changes the density when their weights differ (the
+      // ramp past 25 observations) or one of them is the prior (whose width is reset below). So
+      // the order is that of NumPy's unstable argsort, as in Optuna, not a stable sort's.
+      const order = numpyArgsort(m);
       const withEnds = new Float64Array(nComponents + 2);
       withEnds[0] = low;
       for (let i = 0; i < nComponents; i++) withEnds[i + 1] = m[order[i] as number] as number;
