@@ -14,52 +14,40 @@ function less(a: number, b: number): boolean {
   return a < b || (Number.isNaN(b) && !Number.isNaN(a));
 }
 
+/** Sifts `tmp` down from heap slot `start` of a heap of `n` (1-based: a[i] is idx[base + i]). */
+function siftDown(
+  v: ArrayLike<number>,
+  idx: Uint32Array,
+  base: number,
+  tmp: number,
+  start: number,
+  n: number,
+): void {
+  let i = start;
+  for (let j = start << 1; j <= n; ) {
+    if (
+      j < n &&
+      less(v[idx[base + j] as number] as number, v[idx[base + j + 1] as number] as number)
+    ) {
+      j += 1;
+    }
+    if (!less(v[tmp] as number, v[idx[base + j] as number] as number)) break;
+    idx[base + i] = idx[base + j] as number;
+    i = j;
+    j += j;
+  }
+  idx[base + i] = tmp;
+}
+
 /** numpy's `aheapsort_` on `idx[start .. start + n)`. */
 function heapsort(v: ArrayLike<number>, idx: Uint32Array, start: number, n: number): void {
-  // 1-based heap indexing: a[i] is idx[start + i - 1].
   const base = start - 1;
-  let tmp: number;
-  let i: number;
-  let j: number;
-  for (let l = n >> 1; l > 0; --l) {
-    tmp = idx[base + l] as number;
-    for (i = l, j = l << 1; j <= n; ) {
-      if (
-        j < n &&
-        less(v[idx[base + j] as number] as number, v[idx[base + j + 1] as number] as number)
-      ) {
-        j += 1;
-      }
-      if (less(v[tmp] as number, v[idx[base + j] as number] as number)) {
-        idx[base + i] = idx[base + j] as number;
-        i = j;
-        j += j;
-      } else {
-        break;
-      }
-    }
-    idx[base + i] = tmp;
-  }
+  for (let l = n >> 1; l > 0; --l) siftDown(v, idx, base, idx[base + l] as number, l, n);
   for (let m = n; m > 1; ) {
-    tmp = idx[base + m] as number;
+    const tmp = idx[base + m] as number;
     idx[base + m] = idx[base + 1] as number;
     m -= 1;
-    for (i = 1, j = 2; j <= m; ) {
-      if (
-        j < m &&
-        less(v[idx[base + j] as number] as number, v[idx[base + j + 1] as number] as number)
-      ) {
-        j++;
-      }
-      if (less(v[tmp] as number, v[idx[base + j] as number] as number)) {
-        idx[base + i] = idx[base + j] as number;
-        i = j;
-        j += j;
-      } else {
-        break;
-      }
-    }
-    idx[base + i] = tmp;
+    siftDown(v, idx, base, tmp, 1, m);
   }
 }
 
