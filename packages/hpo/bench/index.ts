@@ -26,6 +26,8 @@ const PYTHON = '/usr/bin/python3';
 const here = dirname(fileURLToPath(import.meta.url));
 const seeds = Number(process.env.BENCH_SEEDS ?? 10);
 const trials = Number(process.env.BENCH_TRIALS ?? 100);
+// BENCH_NORMALIZED_KERNELS=1: our TPE with Optuna ≥ 3.5's corrected kernel density, against 3.1.
+const NORMALIZED_KERNELS = process.env.BENCH_NORMALIZED_KERNELS === '1';
 const HISTORY = 1000;
 const TIMED = 20;
 /** Shared random startup points per seed: TPE's default nStartupTrials on both sides. */
@@ -228,7 +230,11 @@ async function oursBest(
   const sampler =
     kind === 'random'
       ? createRandomSampler({ seed })
-      : createTpeSampler({ seed, randomSource: kind === 'tpe' ? 'ft' : 'numpy' });
+      : createTpeSampler({
+          seed,
+          randomSource: kind === 'tpe' ? 'ft' : 'numpy',
+          normalizedKernels: NORMALIZED_KERNELS,
+        });
   const study = await createStudy({ sampler });
   for (const params of startup) await study.enqueueTrial(params);
   await study.optimize(problem.objective, { nTrials: trials });
