@@ -55,17 +55,12 @@ export interface RunPipelineOptions {
   cacheDir?: string;
 }
 
-export interface ResumeRunOptions {
-  registry: StepRegistry;
+/** The run's own options again (registry, events, cancellation, cache), with resume defaults. */
+export interface ResumeRunOptions
+  extends Pick<RunPipelineOptions, 'registry' | 'onEvent' | 'signal' | 'cache'> {
   /** `${VAR}` values; they win over the ones saved with the run. @default {} */
   env?: Record<string, string>;
-  /** @default undefined */
-  onEvent?: (event: PipelineEvent) => void;
-  /** @default undefined */
-  signal?: AbortSignal;
-  /** @default true */
-  cache?: boolean;
-  /** @default `<parent of runDir>/.cache` */
+  /** Folder of the step cache. @default `<parent of runDir>/.cache` */
   cacheDir?: string;
 }
 

@@ -342,7 +342,7 @@ export function buildBert(config: BertConfig, options: BertOptions = {}): ModelG
   };
   for (let i = 0; i < layers; i++)
     h = encoderLayer(ctx, h, i, clsOnlyLastLayer && i === layers - 1);
-  const final = h;
+  const final = h; // [batch, hidden] after a [CLS]-only last layer, else [batch·seq, hidden]
 
   if (!clsOnlyLastLayer) {
     b.op('Reshape', [final, hiddenShape], {}, { outputs: ['last_hidden_state'] });

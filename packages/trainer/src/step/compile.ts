@@ -165,7 +165,6 @@ function forwardBackward(options: CompileOptions, trainable: string[]) {
   // Fed whenever declared: ONNX Runtime requires every declared input, used or not.
   const usesDropoutSeed = g.inputs.some((v) => v.name === DROPOUT_SEED_INPUT);
   let differentiated = options.loss;
-  let gradShapes = shapes;
   if (options.lossScaling) {
     const b = createGraphBuilder({ graph: g });
     const dtype = params[0]?.dtype ?? 'float32';
@@ -174,13 +173,11 @@ function forwardBackward(options: CompileOptions, trainable: string[]) {
       scale = b.op('Cast', [scale], { to: ONNX_DTYPE_CODE[lossInfo.dtype] });
     }
     differentiated = b.op('Mul', [options.loss, scale]);
-    gradShapes = inferShapes(g, { store: false });
+    // The scaled loss is a scalar like the loss: extend the shapes instead of inferring again.
+    shapes.set(scale, { ...lossInfo, name: scale });
+    shapes.set(differentiated, { ...lossInfo, name: differentiated });
   }
-  const { grads } = buildGradients(g, {
-    loss: differentiated,
-    wrt: trainable,
-    shapes: gradShapes,
-  });
+  const { grads } = buildGradients(g, { loss: differentiated, wrt: trainable, shapes });
   g.outputs = [{ ...lossInfo, name: options.loss }, ...outputInfos];
   return {
     g,
