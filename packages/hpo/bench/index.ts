@@ -28,6 +28,8 @@ const seeds = Number(process.env.BENCH_SEEDS ?? 10);
 const trials = Number(process.env.BENCH_TRIALS ?? 100);
 // BENCH_NORMALIZED_KERNELS=1: our TPE with Optuna ≥ 3.5's corrected kernel density, against 3.1.
 const NORMALIZED_KERNELS = process.env.BENCH_NORMALIZED_KERNELS === '1';
+// BENCH_MULTIVARIATE=1: our TPE samples all parameters jointly (multivariate), Optuna's stays univariate.
+const MULTIVARIATE = process.env.BENCH_MULTIVARIATE === '1';
 const HISTORY = 1000;
 const TIMED = 20;
 /** Shared random startup points per seed: TPE's default nStartupTrials on both sides. */
@@ -234,6 +236,7 @@ async function oursBest(
           seed,
           randomSource: kind === 'tpe' ? 'ft' : 'numpy',
           normalizedKernels: NORMALIZED_KERNELS,
+          multivariate: MULTIVARIATE,
         });
   const study = await createStudy({ sampler });
   for (const params of startup) await study.enqueueTrial(params);

@@ -4,6 +4,7 @@
 import { crossEntropyTargets } from '../autodiff/grads/nn.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
 import type { Graph, Node } from '../ir/types.js';
+import { foldCrossEntropyGradient } from './lower-cross-entropy-grad.js';
 
 const present = (name: string | undefined): name is string => name !== undefined && name !== '';
 
@@ -14,9 +15,8 @@ const present = (name: string | undefined): name is string => name !== undefined
  * [2048, 8000] logits it took ~37 ms where a LogSoftmax over the last axis of the 2-D scores takes
  * ~10 ms (bench/, kernel profile). Then loss_i = −w_i · log p_{t_i} with w_i = weight[t_i] (1
  * without weights) and 0 for ignore_index, reduced as the op says ('mean' divides by Σ w_i).
- * The log-probabilities are a temporary of the forward pass: the gradient recomputes its softmax
- * from the scores (autodiff/grads/nn.ts), which a shared softmax would not save memory on.
- * Nodes whose `log_prob` output is read are left alone.
+ * A gradient's softmax of the same scores becomes Exp of these log-probabilities (see
+ * lower-cross-entropy-grad.ts). Nodes whose `log_prob` output is read are left alone.
  */
 function lowerSoftmaxCrossEntropy(b: GraphBuilder, node: Node, used: Set<string>): boolean {
   if (b.graph.opset < 15) return false; // CastLike (dtype-agnostic masks) arrives in opset 15
@@ -58,12 +58,12 @@ function lowerSoftmaxCrossEntropy(b: GraphBuilder, node: Node, used: Set<string>
 
 /**
  * The graph ONNX Runtime should run for `graph`: the same computation with slow ops rewritten
- * (see lowerSoftmaxCrossEntropy). Returns `graph` itself when nothing applies; never mutates it.
+ * (see lowerSoftmaxCrossEntropy), and the loss's gradient folded into the linear layers it feeds
+ * (foldCrossEntropyGradient). Returns `graph` itself when nothing applies; never mutates it.
  */
 export function lowerForOrt(graph: Graph): Graph {
-  if (!graph.nodes.some((n) => n.opType === 'SoftmaxCrossEntropyLoss' && n.domain === '')) {
-    return graph;
-  }
+  const candidates = new Set(['SoftmaxCrossEntropyLoss', 'ScatterElements', 'Softmax']);
+  if (!graph.nodes.some((n) => candidates.has(n.opType) && n.domain === '')) return graph;
   const used = new Set<string>(graph.outputs.map((o) => o.name));
   for (const n of graph.nodes) for (const i of n.inputs) used.add(i);
   // The builder works on a copy holding every other node, so the names it makes are fresh; the
@@ -82,5 +82,6 @@ export function lowerForOrt(graph: Graph): Graph {
     const added = lowered.nodes.splice(start);
     lowered.nodes.splice(at, 0, ...(replaced ? added : [node]));
   }
+  if (foldCrossEntropyGradient(b)) changed = true;
   return changed ? lowered : graph;
 }
