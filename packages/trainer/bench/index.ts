@@ -5,8 +5,7 @@
 // (generate.ts) and torch's (torch_bench.py generate).
 //
 // Env: FT_BENCH_STEPS timed steps (default 10), FT_BENCH_WARMUP untimed warm-up steps (default 3),
-// FT_BENCH_THREADS (default 2), FT_BENCH_ROUNDS (default 2) alternating ours/torch runs per model,
-// FT_BENCH_PROFILE=1 adds ONNX Runtime per-op kernel times of our (first-round) runs,
+// FT_BENCH_THREADS (default 2), FT_BENCH_PROFILE=1 adds ONNX Runtime per-op kernel times of our runs,
 // FT_BENCH_LORA_STEPS timed steps of each of full/LoRA in lora.ts (default min(5, steps)),
 // FT_BENCH_GEN_PROMPT (default 32), FT_BENCH_GEN_TOKENS (default 96), FT_BENCH_GEN_REPEATS timed
 // generations (default 3).
@@ -23,6 +22,7 @@ import {
   TRAINING,
   writeBenchData,
 } from './config.js';
+import { runLockstep } from './lockstep.js';
 import type { OrtProfileSummary } from './profile.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -41,7 +41,6 @@ function envInt(name: string, fallback: number, min: number): number {
 const steps = envInt('FT_BENCH_STEPS', 10, 1);
 const warmup = envInt('FT_BENCH_WARMUP', 3, 0);
 const threads = envInt('FT_BENCH_THREADS', 2, 1);
-const rounds = envInt('FT_BENCH_ROUNDS', 2, 1);
 const profile = process.env.FT_BENCH_PROFILE === '1';
 const loraSteps = envInt('FT_BENCH_LORA_STEPS', Math.min(steps, 5), 1);
 const genPrompt = envInt('FT_BENCH_GEN_PROMPT', 32, 1);
@@ -63,30 +62,6 @@ interface RunResult {
   compile_ms?: number;
   torch_version?: string;
   profile?: OrtProfileSummary;
-}
-
-/**
- * Several rounds of one side as one result: times averaged over the rounds (each times the same
- * steps), peak RSS the largest, losses, counts and the profile from the first round.
- */
-function combineRounds(runs: RunResult[]): RunResult {
-  const first = runs[0] as RunResult;
-  const mean = (pick: (r: RunResult) => number | undefined) =>
-    runs.reduce((sum, r) => sum + (pick(r) ?? 0), 0) / runs.length;
-  const stepMs = mean((r) => r.step_ms);
-  const combined: RunResult = {
-    ...first,
-    step_ms: stepMs,
-    cpu_ms: mean((r) => r.cpu_ms),
-    samples_per_s: first.samples_per_s * (first.step_ms / stepMs),
-    tokens_per_s: first.tokens_per_s * (first.step_ms / stepMs),
-    peak_rss_mb: Math.max(...runs.map((r) => r.peak_rss_mb)),
-  };
-  if (first.session_run_ms !== undefined) combined.session_run_ms = mean((r) => r.session_run_ms);
-  if (first.host_overhead_pct !== undefined) {
-    combined.host_overhead_pct = mean((r) => r.host_overhead_pct);
-  }
-  return combined;
 }
 
 /** What lora.ts prints. */
@@ -195,7 +170,10 @@ async function main(): Promise<void> {
     writeBenchData(dataDir, warmup + Math.max(steps, loraSteps), SEED);
     const torch = ensureTorch();
     line('threads', threads);
-    line('rounds', rounds);
+    line(
+      'schedule',
+      'ours and torch in lockstep: one step each in turn, alternating who goes first',
+    );
     line('steps', `${warmup} warm-up + ${steps} timed per model`);
     line(
       'optimizer',
@@ -221,48 +199,34 @@ async function main(): Promise<void> {
     const loraScript = join(fileURLToPath(new URL('.', import.meta.url)), 'lora.ts');
     const generateScript = join(fileURLToPath(new URL('.', import.meta.url)), 'generate.ts');
     const results: Record<BenchModel, { ours: RunResult; torch?: RunResult }> = {} as never;
-    // Each model runs `rounds` times on each side, alternating ours and torch (ours first in odd
-    // rounds, torch first in even ones), each run in a fresh process: this machine's speed drifts
-    // over tens of seconds, and alternating spreads the drift over both sides.
+    // Per model, ours and torch's children run at the same time and take turns step by step
+    // (lockstep.ts): the machine's speed drifts over tens of seconds, and taking turns gives both
+    // sides the same drift. Without torch, ours runs alone.
     for (const model of ['bert', 'gpt'] as const) {
-      const mine: RunResult[] = [];
-      const theirs: RunResult[] = [];
-      const runOurs = (round: number) => {
-        const args = [dataDir, model, String(warmup), String(steps), String(threads)];
-        if (profile && round === 0) args.push(join(dataDir, `ort-profile-${model}`));
-        console.error(`[bench] ${model} round ${round + 1}/${rounds}: @ft/trainer …`);
-        mine.push(
-          runChild(
-            process.execPath,
-            [...process.execArgv, ours, ...args],
-            `${model} (@ft/trainer)`,
-          ),
-        );
+      const args = [dataDir, model, String(warmup), String(steps), String(threads)];
+      if (profile) args.push(join(dataDir, `ort-profile-${model}`));
+      const mine = {
+        command: process.execPath,
+        args: [...process.execArgv, ours, ...args],
+        label: `${model} (@ft/trainer)`,
       };
-      const runTorch = (round: number) => {
-        if (!torch.ok) return;
-        console.error(`[bench] ${model} round ${round + 1}/${rounds}: torch …`);
-        theirs.push(
-          runChild(
-            PYTHON,
-            [torchScript, dataDir, model, String(warmup), String(steps), String(threads)],
-            `${model} (torch)`,
-          ),
-        );
-      };
-      for (let round = 0; round < rounds; round++) {
-        if (round % 2 === 0) {
-          runOurs(round);
-          runTorch(round);
-        } else {
-          runTorch(round);
-          runOurs(round);
-        }
+      if (!torch.ok) {
+        console.error(`[bench] ${model}: @ft/trainer …`);
+        results[model] = { ours: runChild(mine.command, mine.args, mine.label) };
+        continue;
       }
-      results[model] =
-        theirs.length > 0
-          ? { ours: combineRounds(mine), torch: combineRounds(theirs) }
-          : { ours: combineRounds(mine) };
+      console.error(`[bench] ${model}: @ft/trainer and torch in lockstep …`);
+      const [oursResult, torchResult] = await runLockstep<RunResult>(
+        mine,
+        {
+          command: PYTHON,
+          args: [torchScript, dataDir, model, String(warmup), String(steps), String(threads)],
+          label: `${model} (torch)`,
+        },
+        warmup + steps,
+        { ...process.env, OMP_NUM_THREADS: String(threads) },
+      );
+      results[model] = { ours: oursResult, torch: torchResult };
     }
     console.error('[bench] bert: full fine-tuning vs LoRA …');
     const lora = runChild<LoraResult>(

@@ -21,6 +21,7 @@ import {
   SHAPES,
   TRAINING,
 } from './config.js';
+import { lockstepAfterStep, lockstepBeforeStep, lockstepReady } from './lockstep.js';
 import { type KernelEvent, summarizeOrtProfile } from './profile.js';
 
 const [dataDir, modelArg, warmupArg, stepsArg, threadsArg, profilePrefix] = process.argv.slice(2);
@@ -152,14 +153,17 @@ async function main(): Promise<void> {
   let timedMs = 0;
   let timedRunMs = 0;
   let timedCpuUs = 0;
+  lockstepReady();
   for (let i = 0; i < warmup + steps; i++) {
     const batch = batches[i] as (typeof batches)[number];
+    lockstepBeforeStep();
     const runBefore = sessionRunMs;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const result = await step.run(batch, TRAINING.lr);
     const dt = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    lockstepAfterStep();
     losses.push(result.loss);
     if (i >= warmup) {
       timedMs += dt;

@@ -4,6 +4,7 @@
 # Usage: python3 torch_bench.py <data-dir> <bert|gpt> <warmup> <steps> <threads>
 #        python3 torch_bench.py <data-dir> generate <prompt-tokens> <new-tokens> <repeats> <threads>
 # Prints one JSON object on stdout (samples/s, tokens/s, step ms, peak RSS; or generation tokens/s).
+# With FT_BENCH_LOCKSTEP=1 it takes turns with our child step by step (see lockstep.ts).
 import json
 import math
 import os
@@ -364,7 +365,12 @@ def main():
     losses = []
     times = []
     cpu = []
+    lockstep = os.environ.get("FT_BENCH_LOCKSTEP") == "1"
+    if lockstep:
+        print("@@ready", flush=True)
     for i in range(warmup + steps):
+        if lockstep and not sys.stdin.readline():
+            raise SystemExit("lockstep: the bench closed stdin before the last step")
         c0 = time.process_time()
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
@@ -375,6 +381,8 @@ def main():
         losses.append(loss.item())
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
+        if lockstep:
+            print("@@done", flush=True)
 
     timed = sum(times[warmup:])
     step_s = timed / steps
