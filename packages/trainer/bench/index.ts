@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'tsup';
 import {
   BERT_CONFIG,
   type BenchModel,
@@ -160,6 +161,32 @@ function runChild<T = RunResult>(command: string, args: string[], label: string)
   return JSON.parse(line) as T;
 }
 
+/**
+ * ours.ts (with the library sources it imports) bundled to one plain JavaScript file, run by plain
+ * Node as users run the built package: under tsx our child started ~50 MB larger (its loader and
+ * the TypeScript sources in memory), which the peak-RSS comparison would have charged to us.
+ * Written under node_modules/.cache so the bundle resolves the package's dependencies.
+ */
+async function bundleOurs(): Promise<string> {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const outDir = join(here, '..', 'node_modules', '.cache', 'ft-bench');
+  await build({
+    entry: { ours: join(here, 'ours.ts') },
+    format: ['esm'],
+    outDir,
+    outExtension: () => ({ js: '.mjs' }),
+    platform: 'node',
+    target: 'node20',
+    config: false,
+    dts: false,
+    sourcemap: false,
+    splitting: false,
+    skipNodeModulesBundle: true,
+    silent: true,
+  });
+  return join(outDir, 'ours.mjs');
+}
+
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 const line = (key: string, value: string | number) => console.log(`${key}: ${value}`);
 
@@ -194,7 +221,8 @@ async function main(): Promise<void> {
       console.log(`torch: skipped (${torch.reason})`);
     }
 
-    const ours = join(fileURLToPath(new URL('.', import.meta.url)), 'ours.ts');
+    const ours = await bundleOurs();
+    line('ours_runtime', `node ${process.version}, bench/ours.ts bundled to plain JavaScript`);
     const torchScript = join(fileURLToPath(new URL('.', import.meta.url)), 'torch_bench.py');
     const loraScript = join(fileURLToPath(new URL('.', import.meta.url)), 'lora.ts');
     const generateScript = join(fileURLToPath(new URL('.', import.meta.url)), 'generate.ts');
@@ -207,7 +235,7 @@ async function main(): Promise<void> {
       if (profile) args.push(join(dataDir, `ort-profile-${model}`));
       const mine = {
         command: process.execPath,
-        args: [...process.execArgv, ours, ...args],
+        args: [ours, ...args],
         label: `${model} (@ft/trainer)`,
       };
       if (!torch.ok) {
