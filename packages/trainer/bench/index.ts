@@ -4,7 +4,7 @@
 // Then BERT-mini full fine-tuning vs LoRA (lora.ts) and GPT-mini KV-cache generation, ours
 // (generate.ts) and torch's (torch_bench.py generate).
 //
-// Env: FT_BENCH_STEPS timed steps (default 10), FT_BENCH_WARMUP untimed warm-up steps (default 3),
+// Env: FT_BENCH_STEPS timed steps (default 20), FT_BENCH_WARMUP untimed warm-up steps (default 3),
 // FT_BENCH_THREADS (default 2), FT_BENCH_PROFILE=1 adds ONNX Runtime per-op kernel times of our runs,
 // FT_BENCH_LORA_STEPS timed steps of each of full/LoRA in lora.ts (default min(5, steps)),
 // FT_BENCH_GEN_PROMPT (default 32), FT_BENCH_GEN_TOKENS (default 96), FT_BENCH_GEN_REPEATS timed
@@ -39,7 +39,7 @@ function envInt(name: string, fallback: number, min: number): number {
   return value;
 }
 
-const steps = envInt('FT_BENCH_STEPS', 10, 1);
+const steps = envInt('FT_BENCH_STEPS', 20, 1);
 const warmup = envInt('FT_BENCH_WARMUP', 3, 0);
 const threads = envInt('FT_BENCH_THREADS', 2, 1);
 const profile = process.env.FT_BENCH_PROFILE === '1';
@@ -197,10 +197,12 @@ async function main(): Promise<void> {
     writeBenchData(dataDir, warmup + Math.max(steps, loraSteps), SEED);
     const torch = ensureTorch();
     line('threads', threads);
-    line(
-      'schedule',
-      'ours and torch in lockstep: one step each in turn, alternating who goes first',
-    );
+    if (torch.ok) {
+      line(
+        'schedule',
+        'ours and torch in lockstep: one step each in turn, alternating who goes first',
+      );
+    }
     line('steps', `${warmup} warm-up + ${steps} timed per model`);
     line(
       'optimizer',
