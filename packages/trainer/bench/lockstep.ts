@@ -63,12 +63,13 @@ function startChild(spec: ChildSpec, env: NodeJS.ProcessEnv) {
   const waiting: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
   const pending: string[] = [];
   let failure: Error | undefined;
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  child.on('exit', (code) => {
-    if (code !== 0) {
-      failure = new Error(`${spec.label} failed (exit ${code}):\n${output.join('\n')}`);
-      for (const w of waiting.splice(0)) w.reject(failure);
-    }
+  // 'close', not 'exit': it comes after stdout has ended, so every line has been read by then.
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // Once the child has exited no protocol line can come: anyone still waiting fails (a crash,
+  // or a child that does not speak the protocol), rather than hanging the bench.
+  child.on('close', (code) => {
+    failure = new Error(`${spec.label} exited (code ${code}):\n${output.join('\n')}`);
+    for (const w of waiting.splice(0)) w.reject(failure);
   });
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
     if (!line.startsWith('@@')) {
@@ -81,8 +82,8 @@ function startChild(spec: ChildSpec, env: NodeJS.ProcessEnv) {
   });
   const next = (expected: string): Promise<void> =>
     new Promise<string>((resolve, reject) => {
-      if (failure) reject(failure);
-      else if (pending.length > 0) resolve(pending.shift() as string);
+      if (pending.length > 0) resolve(pending.shift() as string);
+      else if (failure) reject(failure);
       else waiting.push({ resolve, reject });
     }).then((line) => {
       if (line !== expected) throw new Error(`${spec.label}: expected ${expected}, got ${line}`);
