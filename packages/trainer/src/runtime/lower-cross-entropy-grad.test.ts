@@ -119,6 +119,18 @@ describe('foldCrossEntropyGradient', () => {
     expectClose(got.total as number[], reference.total as number[], 1e-13);
   });
 
+  it('leaves the gradient alone when one of its own values is read elsewhere', async () => {
+    const graph = gradientGraph([{ transA: 1, transB: 0 }]);
+    const picked = graph.nodes.find((n) => n.opType === 'GatherElements')?.outputs[0] as string;
+    const b = createGraphBuilder({ graph });
+    b.op('ReduceSum', [picked], { keepdims: 0 }, { outputs: ['picked_total'] });
+    b.output('picked_total', 'float64', []);
+    expect(opsOf(lowerForOrt(graph))).toContain('ScatterElements');
+    const { lowered: got, reference } = await runBoth(graph, gradientFeeds([forms[2]]));
+    expectClose(got.picked_total as number[], reference.picked_total as number[], 1e-13);
+    expectClose(got.out0 as number[], reference.out0 as number[], 1e-13);
+  });
+
   it('leaves a Gemm with a bias (C input) alone', () => {
     const graph = gradientGraph([{ transA: 0, transB: 0 }]);
     const gemm = graph.nodes.find((n) => n.opType === 'Gemm');

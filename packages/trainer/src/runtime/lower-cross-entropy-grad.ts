@@ -80,9 +80,17 @@ function match(
     return undefined;
   }
   if (!isRowFactor(shapes.get(factor)?.shape)) return undefined;
-  // p·r must feed only the gradient (else it stays, and nothing is saved).
-  const scaledReaders = consumers.get(scaled) ?? [];
-  if (scaledReaders.some((n) => n !== scatter && n !== picked)) return undefined;
+  // The gradient's own nodes are dropped, so nothing else may read them (and p·r kept alive for
+  // another reader would save nothing anyway).
+  const onlyReaders = (value: string, allowed: Node[]) =>
+    (consumers.get(value) ?? []).every((n) => allowed.includes(n));
+  if (
+    !onlyReaders(scaled, [scatter, picked]) ||
+    !onlyReaders(picked.outputs[0] as string, [sub]) ||
+    !onlyReaders(updates, [scatter])
+  ) {
+    return undefined;
+  }
 
   const chain: Node[] = [mul, picked, sub, scatter];
   const gemms: Node[] = [];
