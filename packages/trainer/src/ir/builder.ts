@@ -22,6 +22,12 @@ export type AttrValue =
   | TensorData
   | Attribute;
 
+/** A node's int or float attribute as a number, or `fallback` when the node does not set it. */
+export function numericAttr(node: Node, name: string, fallback: number): number {
+  const a = node.attributes[name];
+  return a && (a.type === 'int' || a.type === 'float') ? a.value : fallback;
+}
+
 export function toAttribute(name: string, value: AttrValue): Attribute {
   if (typeof value === 'number') {
     return Number.isInteger(value) ? { type: 'int', value } : { type: 'float', value };

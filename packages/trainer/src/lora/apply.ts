@@ -2,7 +2,7 @@
 // matching Gemm/MatMul nodes, as a graph transform; the training step then trains only adapters.
 import { createRng } from '@ft/data';
 import { TrainerError } from '../errors.js';
-import { createGraphBuilder } from '../ir/builder.js';
+import { createGraphBuilder, numericAttr } from '../ir/builder.js';
 import { tensor } from '../ir/tensor.js';
 import type { Graph, Node } from '../ir/types.js';
 import { salt32, statelessDropout } from '../models/dropout.js';
@@ -143,11 +143,6 @@ export function moduleOf(parameter: string): string {
   const dot = parameter.lastIndexOf('.');
   return dot < 0 ? parameter : parameter.slice(0, dot);
 }
-
-const numericAttr = (node: Node, name: string, fallback: number): number => {
-  const a = node.attributes[name];
-  return a && (a.type === 'int' || a.type === 'float') ? a.value : fallback;
-};
 
 /** The adaptable consumers of float 2-D initializers named `*.weight`. */
 function candidates(graph: Graph): Array<{ node: Node; weight: string }> {

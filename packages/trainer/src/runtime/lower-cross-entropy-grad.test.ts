@@ -45,6 +45,12 @@ function expectClose(actual: number[], expected: number[], tolerance: number): v
 
 const opsOf = (graph: Graph) => graph.nodes.map((n) => n.opType);
 
+/** B's shape when A is the [N, C] gradient: op(B) is [C, K], or [N, K] when A is transposed. */
+function operandDims({ transA, transB }: { transA: 0 | 1; transB: 0 | 1 }): number[] {
+  const rows = transA ? N : C;
+  return transB ? [K, rows] : [rows, K];
+}
+
 /**
  * The gradient in the form autodiff gives it, (p − onehot(t))·r as p·r with the target entries
  * overwritten by p_t·r − r, passed through [N, C] → [2, N/2, C] → [N, C] and read by Gemms.
@@ -63,9 +69,7 @@ function gradientGraph(gemms: Array<{ transA: 0 | 1; transB: 0 | 1 }>): Graph {
   const folded = b.op('Reshape', [grad, b.int64s([2, N / 2, C])]);
   const flat = b.op('Reshape', [folded, b.int64s([N, C])]);
   for (const [i, { transA, transB }] of gemms.entries()) {
-    // B's shape for A = [N, C] (transA 0: [C, K]) or Aᵀ = [C, N] (transA 1: [N, K]).
-    const rows = transA ? N : C;
-    const operand = b.input(`b${i}`, 'float64', transB ? [K, rows] : [rows, K]);
+    const operand = b.input(`b${i}`, 'float64', operandDims({ transA, transB }));
     b.op('Gemm', [flat, operand], { transA, transB }, { outputs: [`out${i}`] });
     b.output(`out${i}`, 'float64', transA ? [C, K] : [N, K]);
   }
@@ -80,9 +84,8 @@ function gradientFeeds(gemms: Array<{ transA: 0 | 1; transB: 0 | 1 }>): Record<s
     targets: tensor('int64', [N], [2, 5, 2, 0, 6, 2]),
     factor: tensor('float64', [N], [0.25, -0.5, 1.5, 0, 0.75, 2]),
   };
-  for (const [i, { transA, transB }] of gemms.entries()) {
-    const rows = transA ? N : C;
-    feeds[`b${i}`] = randomTensor('float64', transB ? [K, rows] : [rows, K], 10 + i);
+  for (const [i, form] of gemms.entries()) {
+    feeds[`b${i}`] = randomTensor('float64', operandDims(form), 10 + i);
   }
   return feeds;
 }

@@ -2,21 +2,13 @@
 // one-hot correction and the per-row factor run on the layer's small operands instead of the
 // [tokens, classes] gradient, and the softmax of the gradient reuses the loss's log-softmax.
 
-import type { GraphBuilder } from '../ir/builder.js';
+import { type GraphBuilder, numericAttr } from '../ir/builder.js';
 import type { Graph, Node, Shape } from '../ir/types.js';
 import { inferShapes } from '../shape/infer.js';
 
-const intAttr = (node: Node, name: string, fallback: number): number => {
-  const a = node.attributes[name];
-  return a?.type === 'int' ? a.value : fallback;
-};
-const floatAttr = (node: Node, name: string, fallback: number): number => {
-  const a = node.attributes[name];
-  return a?.type === 'float' ? a.value : fallback;
-};
 /** Whether the op works along axis 1 (the classes) of a rank-`rank` tensor. */
 const isClassAxis = (node: Node, rank: number) => {
-  const axis = intAttr(node, 'axis', node.opType === 'Softmax' ? -1 : 0);
+  const axis = numericAttr(node, 'axis', node.opType === 'Softmax' ? -1 : 0);
   return axis === 1 || axis === 1 - rank;
 };
 
@@ -112,7 +104,7 @@ function match(
         reader.opType === 'Gemm' &&
         readsAsA &&
         (reader.inputs[2] ?? '') === '' &&
-        floatAttr(reader, 'alpha', 1) === 1
+        numericAttr(reader, 'alpha', 1) === 1
       ) {
         gemms.push(reader);
       } else {
@@ -132,8 +124,8 @@ function match(
  * value holding the result (a fresh name: the Gemm still holds its own until it is dropped).
  */
 function rewriteGemm(b: GraphBuilder, m: Match, gemm: Node, targets: string): string {
-  const transA = intAttr(gemm, 'transA', 0) === 1;
-  const transB = intAttr(gemm, 'transB', 0) === 1;
+  const transA = numericAttr(gemm, 'transA', 0) === 1;
+  const transB = numericAttr(gemm, 'transB', 0) === 1;
   const operand = gemm.inputs[1] as string;
   if (!transA) {
     const product = b.op('Gemm', [m.prob, operand], { transB: transB ? 1 : 0 });
@@ -189,7 +181,7 @@ export function foldCrossEntropyGradient(b: GraphBuilder): boolean {
     const m = match(scatter, producer, consumers, shapes, graphOutputs);
     if (!m) continue;
     // ScatterND's reduction (the transA form) arrives in opset 16.
-    if (m.gemms.some((g) => intAttr(g, 'transA', 0) === 1) && graph.opset < 16) continue;
+    if (m.gemms.some((g) => numericAttr(g, 'transA', 0) === 1) && graph.opset < 16) continue;
     // Built at the end, then each Gemm's nodes put where it stood (everything they read — p, r,
     // the targets, its B — is defined before it), the targets before the first of them; the
     // last new node takes over the Gemm's output name.
@@ -232,7 +224,7 @@ export function foldCrossEntropyGradient(b: GraphBuilder): boolean {
     const rank = shapes.get(node.inputs[0] as string)?.shape?.length;
     if (!log || log.position > position || rank === undefined) continue;
     const axisOf = (n: Node) => {
-      const axis = intAttr(n, 'axis', -1);
+      const axis = numericAttr(n, 'axis', -1);
       return axis < 0 ? axis + rank : axis;
     };
     if (axisOf(node) !== axisOf(log.node)) continue;
