@@ -19,7 +19,7 @@ function referenceKeep(seed: bigint, salt: number, ratio: number, n: number): bo
   const threshold = Math.round(ratio * 2 ** 16);
   const half = Math.ceil(n / 2);
   const hashes = Array.from({ length: half }, (_, i) => {
-    let h = Math.imul((i ^ k1) >>> 0, 0x21f0aaad) >>> 0;
+    let h = Math.imul((i + k1) >>> 0, 0x21f0aaad) >>> 0;
     h = (h ^ k2) >>> 0;
     h = (h ^ (h >>> 15)) >>> 0;
     h = Math.imul(h, 0x735a2d97) >>> 0;

@@ -27,6 +27,21 @@ export function buildGlobalNormClip(
   maxNorm: number,
   options: GlobalNormClipOptions = {},
 ): GlobalNormClip {
+  const { coef, totalNorm } = buildGlobalNormClipCoefficient(b, grads, maxNorm, options);
+  return { grads: grads.map((g) => b.op('Mul', [g, coef])), totalNorm };
+}
+
+/**
+ * The global norm and the clip coefficient min(1, maxNorm / (‖g‖ + 1e-6)) alone, for a consumer
+ * that folds the coefficient into its own scalars (AdamW's `gradScale`) rather than multiplying
+ * every gradient element by it.
+ */
+export function buildGlobalNormClipCoefficient(
+  b: GraphBuilder,
+  grads: readonly string[],
+  maxNorm: number,
+  options: GlobalNormClipOptions = {},
+): { coef: string; totalNorm: string } {
   const { eps = 1e-6 } = options;
   if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) {
     throw new TrainerError(
@@ -50,5 +65,5 @@ export function buildGlobalNormClip(
     b.op('Div', [b.scalar(dtype, maxNorm), b.op('Add', [totalNorm, b.scalar(dtype, eps)])]),
     b.scalar(dtype, 1),
   ]);
-  return { grads: grads.map((g) => b.op('Mul', [g, coef])), totalNorm };
+  return { coef, totalNorm };
 }

@@ -8,7 +8,7 @@ import type { TensorData } from '../ir/types.js';
 import { mseLoss } from '../losses/mse.js';
 import { createSession } from '../runtime/session.js';
 import { buildAdamWUpdate } from './adamw.js';
-import { buildGlobalNormClip } from './clip.js';
+import { buildGlobalNormClip, buildGlobalNormClipCoefficient } from './clip.js';
 import { defaultNoDecay } from './no-decay.js';
 
 const X = [0.5, -1.0, 2.0, 1.5, 0.25, -0.5, -2.0, 1.0, 0.75, 0.1, 0.2, 0.3];
@@ -27,7 +27,12 @@ function expectRel(actual: ArrayLike<number>, expected: number[], tol: number): 
 }
 
 describe('fused step: mse → buildGradients → clip → AdamW', () => {
-  it('matches torch over two steps', async () => {
+  // Both norms exceed max_norm = 1, so the clip scales every gradient in both steps: applied to
+  // the gradients, or folded into AdamW's moment factors (what compileTrainingStep emits).
+  it.each([
+    ['clipped gradients', false],
+    ['the clip coefficient folded into AdamW (gradScale)', true],
+  ])('matches torch over two steps: %s', async (_, folded) => {
     const b = createGraphBuilder({ name: 'train_step' });
     const x = b.input('x', 'float64', [4, 3]);
     const y = b.input('y', 'float64', [4, 2]);
@@ -45,12 +50,12 @@ describe('fused step: mse → buildGradients → clip → AdamW', () => {
     const { grads } = buildGradients(b.graph, { loss, wrt: params.map((p) => p.name) });
     // A fresh builder over the same graph: it reserves the names buildGradients just added.
     const ob = createGraphBuilder({ graph: b.graph });
-    const clip = buildGlobalNormClip(
-      ob,
-      params.map((p) => grads.get(p.name) as string),
-      1.0,
-    );
+    const raw = params.map((p) => grads.get(p.name) as string);
+    const clip = folded
+      ? { ...buildGlobalNormClipCoefficient(ob, raw, 1.0), grads: raw }
+      : { ...buildGlobalNormClip(ob, raw, 1.0), coef: undefined };
     const updated = buildAdamWUpdate(ob, {
+      ...(clip.coef !== undefined ? { gradScale: clip.coef } : {}),
       params: params.map((p, i) => ({
         param: p.name,
         grad: clip.grads[i] as string,

@@ -7,7 +7,7 @@ import { ONNX_DTYPE_CODE } from '../ir/tensor.js';
 import type { DType, Graph, Node, ValueInfo } from '../ir/types.js';
 import { buildGradAccumulate } from '../optim/accumulate.js';
 import { buildAdamWUpdate } from '../optim/adamw.js';
-import { buildGlobalNormClip } from '../optim/clip.js';
+import { buildGlobalNormClipCoefficient } from '../optim/clip.js';
 import { defaultNoDecay } from '../optim/no-decay.js';
 import { buildSgdUpdate } from '../optim/sgd.js';
 import { inferShapes } from '../shape/infer.js';
@@ -263,11 +263,15 @@ function appendUpdate(
     unscaled = grads.map((g) => b.op('Mul', [g, inverse]));
   }
   let clipped = unscaled;
+  let clipCoef: string | undefined;
   let norm: string;
   if (maxGradNorm !== undefined) {
-    const clip = buildGlobalNormClip(b, unscaled, maxGradNorm);
-    clipped = clip.grads;
+    const clip = buildGlobalNormClipCoefficient(b, unscaled, maxGradNorm);
     norm = clip.totalNorm;
+    // AdamW folds the coefficient into its moment factors (no pass over every gradient); SGD
+    // multiplies the gradients by it.
+    if (optimizer.type === 'adamw') clipCoef = clip.coef;
+    else clipped = unscaled.map((g) => b.op('Mul', [g, clip.coef]));
   } else {
     let sumSq: string | undefined;
     for (const g of unscaled) {
@@ -286,6 +290,7 @@ function appendUpdate(
       }),
       lr,
       step,
+      ...(clipCoef !== undefined ? { gradScale: clipCoef } : {}),
       ...(optimizer.beta1 !== undefined ? { beta1: optimizer.beta1 } : {}),
       ...(optimizer.beta2 !== undefined ? { beta2: optimizer.beta2 } : {}),
       ...(optimizer.eps !== undefined ? { eps: optimizer.eps } : {}),

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { GraphBuilder } from '../../ir/builder.js';
+import { createGraphBuilder, type GraphBuilder } from '../../ir/builder.js';
 import { tensor } from '../../ir/tensor.js';
 import type { TensorData } from '../../ir/types.js';
+import { createSession } from '../../runtime/session.js';
+import { buildGradients } from '../engine.js';
 import { checkGradients, randomTensor } from '../testing.js';
 
 type F = 'float32' | 'float64';
@@ -275,6 +277,50 @@ describe('elementwise gradients (float64 finite differences in ORT)', () => {
   it('Gelu (opset 20) approximate none and tanh', async () => {
     await unaryCheck('Gelu', -3, 3, 'float32', {}, 20);
     await unaryCheck('Gelu', -3, 3, 'float32', { approximate: 'tanh' }, 20);
+  });
+
+  it('Gelu derivative equals the closed forms from −40 to 40 (tails included, no NaN)', async () => {
+    // erf by its Maclaurin series in float64 (|x| ≤ 4 keeps the cancellation below 1e-9); beyond,
+    // Φ is 1 or 0 to better than 1e-8.
+    const erf = (x: number) => {
+      let term = x;
+      let sum = x;
+      for (let n = 1; n < 200; n++) {
+        term *= (-x * x) / n;
+        sum += term / (2 * n + 1);
+      }
+      return (2 / Math.sqrt(Math.PI)) * sum;
+    };
+    const exact = (x: number) => {
+      const cdf = Math.abs(x) > 5.6 ? (x > 0 ? 1 : 0) : 0.5 * (1 + erf(x / Math.SQRT2));
+      return cdf + (x * Math.exp((-x * x) / 2)) / Math.sqrt(2 * Math.PI);
+    };
+    const tanhForm = (x: number) => {
+      const k = Math.sqrt(2 / Math.PI);
+      const t = Math.tanh(k * (x + 0.044715 * x ** 3));
+      return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x);
+    };
+    const xs = [-40, -12, -6, -4, ...Array.from({ length: 33 }, (_, i) => -4 + i / 4), 6, 12, 40];
+    for (const [approximate, reference] of [
+      ['none', exact],
+      ['tanh', tanhForm],
+    ] as const) {
+      const b = createGraphBuilder({ opset: 20 });
+      const x = b.input('x', 'float32', [xs.length]);
+      const loss = b.op('ReduceSum', [b.op('Gelu', [x], { approximate })], { keepdims: 0 });
+      const { grads } = buildGradients(b.graph, { loss, wrt: ['x'] });
+      b.output(grads.get('x') as string, 'float32', [xs.length]);
+      const session = await createSession(b.graph, { threads: 1 });
+      const out = await session.run({ x: tensor('float32', [xs.length], xs) });
+      await session.release();
+      const got = Array.from(Object.values(out)[0]?.data as Float32Array);
+      got.forEach((g, i) => {
+        const want = reference(xs[i] as number);
+        if (!(Math.abs(g - want) <= 2e-6)) {
+          expect.fail(`Gelu(${approximate})' at x = ${xs[i]}: got ${g}, expected ${want}`);
+        }
+      });
+    }
   });
 
   it('fan-in: x * x + x, and a chain Exp → Mul → Tanh → Sub → Div → Sqrt', async () => {
