@@ -86,7 +86,11 @@ export { buildGradAccumulate } from './optim/accumulate.js';
 export type { GradAccumulateOptions } from './optim/accumulate.js';
 export { buildAdamWUpdate } from './optim/adamw.js';
 export type { AdamWParam, AdamWUpdated, AdamWUpdateOptions } from './optim/adamw.js';
-export { buildGlobalNormClip, buildGlobalNormClipCoefficient } from './optim/clip.js';
+export {
+  buildGlobalNorm,
+  buildGlobalNormClip,
+  buildGlobalNormClipCoefficient,
+} from './optim/clip.js';
 export type { GlobalNormClip, GlobalNormClipOptions } from './optim/clip.js';
 export { defaultNoDecay } from './optim/no-decay.js';
 export { buildSgdUpdate } from './optim/sgd.js';

@@ -54,16 +54,21 @@ export function buildGlobalNormClipCoefficient(
     throw new TrainerError('INVALID_ARGUMENT', 'buildGlobalNormClip needs at least one gradient');
   }
   const dtype = floatDTypeOf(b, first, options.dtype);
-  let sumSq: string | undefined;
-  for (const g of grads) {
-    // ReduceSumSquare without axes sums over every element into a scalar.
-    const s = b.op('ReduceSumSquare', [g], { keepdims: 0 });
-    sumSq = sumSq === undefined ? s : b.op('Add', [sumSq, s]);
-  }
-  const totalNorm = b.op('Sqrt', [sumSq as string]);
+  const totalNorm = buildGlobalNorm(b, grads);
   const coef = b.op('Min', [
     b.op('Div', [b.scalar(dtype, maxNorm), b.op('Add', [totalNorm, b.scalar(dtype, eps)])]),
     b.scalar(dtype, 1),
   ]);
   return { coef, totalNorm };
+}
+
+/** ‖g‖ = √(Σᵢ Σ gᵢ²) over every gradient, as a scalar (logged even when nothing is clipped). */
+export function buildGlobalNorm(b: GraphBuilder, grads: readonly string[]): string {
+  if (grads.length === 0) {
+    throw new TrainerError('INVALID_ARGUMENT', 'the global norm needs at least one gradient');
+  }
+  // ReduceSumSquare without axes sums over every element into a scalar.
+  const squares = grads.map((g) => b.op('ReduceSumSquare', [g], { keepdims: 0 }));
+  const sumSq = squares.reduce((acc, s) => b.op('Add', [acc, s]));
+  return b.op('Sqrt', [sumSq]);
 }

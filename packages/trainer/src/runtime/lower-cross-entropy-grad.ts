@@ -3,6 +3,7 @@
 // [tokens, classes] gradient, and the softmax of the gradient reuses the loss's log-softmax.
 
 import { type GraphBuilder, numericAttr } from '../ir/builder.js';
+import { indexGraph } from '../ir/graph-index.js';
 import type { Graph, Node, Shape } from '../ir/types.js';
 import { inferShapes } from '../shape/infer.js';
 
@@ -152,17 +153,7 @@ function rewriteGemm(b: GraphBuilder, m: Match, gemm: Node, targets: string): st
  */
 export function foldCrossEntropyGradient(b: GraphBuilder): boolean {
   const graph: Graph = b.graph;
-  const producer = new Map<string, Node>();
-  const consumers = new Map<string, Node[]>();
-  for (const n of graph.nodes) {
-    for (const o of n.outputs) if (o) producer.set(o, n);
-    for (const i of n.inputs) {
-      if (!i) continue;
-      const list = consumers.get(i) ?? [];
-      list.push(n);
-      consumers.set(i, list);
-    }
-  }
+  const { producer, consumers } = indexGraph(graph);
   // Shape inference only when a candidate exists: most graphs have neither pattern.
   const logSoftmaxInputs = new Set(
     graph.nodes.filter((n) => n.opType === 'LogSoftmax').map((n) => n.inputs[0]),

@@ -3,11 +3,16 @@
 import { buildGradients } from '../autodiff/engine.js';
 import { TrainerError } from '../errors.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
+import { indexGraph } from '../ir/graph-index.js';
 import { ONNX_DTYPE_CODE } from '../ir/tensor.js';
-import type { DType, Graph, Node, ValueInfo } from '../ir/types.js';
+import type { DType, Graph, ValueInfo } from '../ir/types.js';
 import { buildGradAccumulate } from '../optim/accumulate.js';
 import { buildAdamWUpdate } from '../optim/adamw.js';
-import { buildGlobalNormClipCoefficient } from '../optim/clip.js';
+import {
+  buildGlobalNorm,
+  buildGlobalNormClip,
+  buildGlobalNormClipCoefficient,
+} from '../optim/clip.js';
 import { defaultNoDecay } from '../optim/no-decay.js';
 import { buildSgdUpdate } from '../optim/sgd.js';
 import { inferShapes } from '../shape/infer.js';
@@ -204,17 +209,7 @@ function exposeAs(
   pairs: ReadonlyArray<readonly [value: string, name: string, info: ParamInfo]>,
 ): void {
   const g = b.graph;
-  const producer = new Map<string, Node>();
-  const consumers = new Map<string, Node[]>();
-  for (const node of g.nodes) {
-    for (const o of node.outputs) if (o) producer.set(o, node);
-    for (const i of node.inputs) {
-      if (!i) continue;
-      const list = consumers.get(i);
-      if (list) list.push(node);
-      else consumers.set(i, [node]);
-    }
-  }
+  const { producer, consumers } = indexGraph(g);
   const fixed = new Set([
     ...g.inputs.map((v) => v.name),
     ...g.outputs.map((v) => v.name),
@@ -265,20 +260,17 @@ function appendUpdate(
   let clipped = unscaled;
   let clipCoef: string | undefined;
   let norm: string;
-  if (maxGradNorm !== undefined) {
-    const clip = buildGlobalNormClipCoefficient(b, unscaled, maxGradNorm);
-    norm = clip.totalNorm;
-    // AdamW folds the coefficient into its moment factors (no pass over every gradient); SGD
-    // multiplies the gradients by it.
-    if (optimizer.type === 'adamw') clipCoef = clip.coef;
-    else clipped = unscaled.map((g) => b.op('Mul', [g, clip.coef]));
+  if (maxGradNorm === undefined) {
+    norm = buildGlobalNorm(b, unscaled);
+  } else if (optimizer.type === 'adamw') {
+    // AdamW folds the clip coefficient into its moment factors: no pass over every gradient.
+    ({ coef: clipCoef, totalNorm: norm } = buildGlobalNormClipCoefficient(
+      b,
+      unscaled,
+      maxGradNorm,
+    ));
   } else {
-    let sumSq: string | undefined;
-    for (const g of unscaled) {
-      const s = b.op('ReduceSumSquare', [g], { keepdims: 0 });
-      sumSq = sumSq === undefined ? s : b.op('Add', [sumSq, s]);
-    }
-    norm = b.op('Sqrt', [sumSq as string]);
+    ({ grads: clipped, totalNorm: norm } = buildGlobalNormClip(b, unscaled, maxGradNorm));
   }
   const noDecay = optimizer.noDecay ?? defaultNoDecay;
   const outputs: Array<[string, string, ParamInfo]> = [];
