@@ -98,7 +98,8 @@ function build(): { model: ModelGraph; loss: string } {
  * Phases of the fused step graph for the profile: the model's own nodes are the forward pass
  * (their uint32/bool ones the dropout-mask hash), the compiled graph's nodes from the first
  * ReduceSumSquare of the global-norm clip on are clip + optimizer (appended after every
- * gradient node; no gradient builder emits ReduceSumSquare), the rest in between is backward.
+ * gradient node; no gradient builder emits ReduceSumSquare), the rest in between is backward
+ * (including the few Concats that pack small parameters for the optimizer, optim/pack.ts).
  * Nodes ONNX Runtime fused or inserted carry names of neither.
  */
 function createClassifier(forward: ModelGraph['graph'], loss: string): (e: KernelEvent) => string {

@@ -5,6 +5,7 @@ import { crossEntropyTargets } from '../autodiff/grads/nn.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
 import type { Graph, Node } from '../ir/types.js';
 import { foldCrossEntropyGradient } from './lower-cross-entropy-grad.js';
+import { swapTransposedMatMuls } from './lower-transposed-matmul.js';
 
 const present = (name: string | undefined): name is string => name !== undefined && name !== '';
 
@@ -58,11 +59,17 @@ function lowerSoftmaxCrossEntropy(b: GraphBuilder, node: Node, used: Set<string>
 
 /**
  * The graph ONNX Runtime should run for `graph`: the same computation with slow ops rewritten
- * (see lowerSoftmaxCrossEntropy), and the loss's gradient folded into the linear layers it feeds
- * (foldCrossEntropyGradient). Returns `graph` itself when nothing applies; never mutates it.
+ * (see lowerSoftmaxCrossEntropy), the loss's gradient folded into the linear layers it feeds
+ * (foldCrossEntropyGradient), and transposed products turned into products of transposes
+ * (swapTransposedMatMuls). Returns `graph` itself when nothing applies; never mutates it.
  */
 export function lowerForOrt(graph: Graph): Graph {
-  const candidates = new Set(['SoftmaxCrossEntropyLoss', 'ScatterElements', 'Softmax']);
+  const candidates = new Set([
+    'SoftmaxCrossEntropyLoss',
+    'ScatterElements',
+    'Softmax',
+    'Transpose',
+  ]);
   if (!graph.nodes.some((n) => candidates.has(n.opType) && n.domain === '')) return graph;
   const used = new Set<string>(graph.outputs.map((o) => o.name));
   for (const n of graph.nodes) for (const i of n.inputs) used.add(i);
@@ -83,5 +90,6 @@ export function lowerForOrt(graph: Graph): Graph {
     lowered.nodes.splice(at, 0, ...(replaced ? added : [node]));
   }
   if (foldCrossEntropyGradient(b)) changed = true;
+  if (swapTransposedMatMuls(b)) changed = true;
   return changed ? lowered : graph;
 }

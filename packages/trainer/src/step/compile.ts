@@ -14,6 +14,7 @@ import {
   buildGlobalNormClipCoefficient,
 } from '../optim/clip.js';
 import { defaultNoDecay } from '../optim/no-decay.js';
+import { packSmallTensors } from '../optim/pack.js';
 import { buildSgdUpdate } from '../optim/sgd.js';
 import { inferShapes } from '../shape/infer.js';
 import { cloneGraph, DROPOUT_SEED_INPUT } from './graph-utils.js';
@@ -248,14 +249,37 @@ function appendUpdate(
   for (const p of params) {
     for (const s of state.get(p.name) ?? []) b.input(s, p.dtype, p.dims);
   }
-  let unscaled = grads;
+  if (optimizer.type !== 'adamw' && optimizer.type !== 'sgd') {
+    throw new TrainerError(
+      'INVALID_ARGUMENT',
+      `optimizer.type must be 'adamw' or 'sgd', got ${JSON.stringify((optimizer as { type: unknown }).type)}`,
+    );
+  }
+  const noDecay = optimizer.noDecay ?? defaultNoDecay;
+  // Everything after the gradients runs on packed items: small parameters of one dtype and decay
+  // setting share one flat vector per tensor role (param, grad, state...), see optim/pack.ts.
+  const packed = packSmallTensors(
+    b,
+    params.map((p, i) => ({
+      values: [p.name, grads[i] as string, ...(state.get(p.name) ?? [])],
+      dims: p.dims,
+      key: `${p.dtype} ${!noDecay(p.name)}`,
+    })),
+  );
+  const items = packed.items.map(({ values: [param, grad, ...rest], first }) => ({
+    param: param as string,
+    grad: grad as string,
+    state: rest,
+    decay: !noDecay((params[first] as ParamInfo).name),
+  }));
+  let unscaled = items.map((item) => item.grad);
   if (options.lossScaling) {
     const scale = b.graph.inputs.some((v) => v.name === LOSS_SCALE_INPUT)
       ? LOSS_SCALE_INPUT
       : b.input(LOSS_SCALE_INPUT, dtype, []);
     // A power-of-two scale makes the reciprocal, and so the unscaled gradient, exact.
     const inverse = b.op('Reciprocal', [scale]);
-    unscaled = grads.map((g) => b.op('Mul', [g, inverse]));
+    unscaled = unscaled.map((g) => b.op('Mul', [g, inverse]));
   }
   let clipped = unscaled;
   let clipCoef: string | undefined;
@@ -272,13 +296,13 @@ function appendUpdate(
   } else {
     ({ grads: clipped, totalNorm: norm } = buildGlobalNormClip(b, unscaled, maxGradNorm));
   }
-  const noDecay = optimizer.noDecay ?? defaultNoDecay;
-  const outputs: Array<[string, string, ParamInfo]> = [];
+  // Per packed item, the updated tensors in the order of its values without the gradient.
+  let updated: string[][];
   if (optimizer.type === 'adamw') {
-    const updated = buildAdamWUpdate(b, {
-      params: params.map((p, i) => {
-        const [m, v] = state.get(p.name) as [string, string];
-        return { param: p.name, grad: clipped[i] as string, m, v, decay: !noDecay(p.name) };
+    updated = buildAdamWUpdate(b, {
+      params: items.map((item, i) => {
+        const [m, v] = item.state as [string, string];
+        return { param: item.param, grad: clipped[i] as string, m, v, decay: item.decay };
       }),
       lr,
       step,
@@ -287,21 +311,16 @@ function appendUpdate(
       ...(optimizer.beta2 !== undefined ? { beta2: optimizer.beta2 } : {}),
       ...(optimizer.eps !== undefined ? { eps: optimizer.eps } : {}),
       ...(optimizer.weightDecay !== undefined ? { weightDecay: optimizer.weightDecay } : {}),
-    });
-    updated.forEach((u, i) => {
-      const p = params[i] as ParamInfo;
-      const [m, v] = state.get(p.name) as [string, string];
-      outputs.push([p.name, u.param, p], [m, u.m, p], [v, u.v, p]);
-    });
-  } else if (optimizer.type === 'sgd') {
-    const updated = buildSgdUpdate(b, {
-      params: params.map((p, i) => {
-        const [buffer] = state.get(p.name) ?? [];
+    }).map((u) => [u.param, u.m, u.v]);
+  } else {
+    updated = buildSgdUpdate(b, {
+      params: items.map((item, i) => {
+        const [buffer] = item.state;
         return {
-          param: p.name,
+          param: item.param,
           grad: clipped[i] as string,
           ...(buffer !== undefined ? { momentumBuffer: buffer } : {}),
-          decay: !noDecay(p.name),
+          decay: item.decay,
         };
       }),
       lr,
@@ -310,21 +329,17 @@ function appendUpdate(
       ...(optimizer.dampening !== undefined ? { dampening: optimizer.dampening } : {}),
       ...(optimizer.nesterov !== undefined ? { nesterov: optimizer.nesterov } : {}),
       ...(optimizer.weightDecay !== undefined ? { weightDecay: optimizer.weightDecay } : {}),
-    });
-    updated.forEach((u, i) => {
-      const p = params[i] as ParamInfo;
-      outputs.push([p.name, u.param, p]);
-      const [buffer] = state.get(p.name) ?? [];
-      if (buffer !== undefined && u.momentumBuffer !== undefined) {
-        outputs.push([buffer, u.momentumBuffer, p]);
-      }
-    });
-  } else {
-    throw new TrainerError(
-      'INVALID_ARGUMENT',
-      `optimizer.type must be 'adamw' or 'sgd', got ${JSON.stringify((optimizer as { type: unknown }).type)}`,
-    );
+    }).map((u) => (u.momentumBuffer === undefined ? [u.param] : [u.param, u.momentumBuffer]));
   }
+  const outputs: Array<[string, string, ParamInfo]> = [];
+  packed.unpack(updated).forEach(([param, ...newState], i) => {
+    const p = params[i] as ParamInfo;
+    outputs.push([p.name, param as string, p]);
+    (state.get(p.name) ?? []).forEach((s, k) => {
+      const value = newState[k];
+      if (value !== undefined) outputs.push([s, value, p]);
+    });
+  });
   b.op('Identity', [norm], {}, { outputs: [GRAD_NORM_OUTPUT] });
   b.output(GRAD_NORM_OUTPUT, dtype, []);
   exposeAs(
