@@ -28,6 +28,20 @@ export function randomTensor(
   );
 }
 
+/**
+ * erf on the host in float64 by its Maclaurin series: a reference for Erf/Gelu tests, accurate to
+ * ~1e-9 for |x| ≤ 4 (the alternating terms cancel beyond); callers saturate it outside.
+ */
+export function hostErf(x: number): number {
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
 export interface CheckGradientsOptions {
   /** Declares the forward graph's inputs (b.input) and ops; returns the feeds and the output. */
   build: (b: GraphBuilder) => { inputs: Record<string, TensorData>; output: string };

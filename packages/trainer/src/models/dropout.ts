@@ -71,7 +71,7 @@ function hashInGraph(b: GraphBuilder, x: string): string {
  * unrelated sequences rather than one sequence shifted. k₁ is added rather than xor-ed: ONNX
  * Runtime's uint32 Add is vectorised and threaded, its BitwiseXor/BitShift/BitwiseAnd are not
  * (~0.1 ms vs ~0.2 ms per 262k elements, measured); the xor with k₂ after the multiply keeps two
- * keys from collapsing into one offset, which (i + k₁)·M₁ + k₂ would. 7 elementwise passes.
+ * keys from collapsing into one offset, which (i + k₁)·M₁ + k₂ would. 8 elementwise passes.
  */
 function elementHash(b: GraphBuilder, index: string, k1: string, k2: string): string {
   let h = xor(b, mul(b, b.op('Add', [index, k1]), M1), k2);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hostErf } from '../autodiff/testing.js';
 import { tensor } from '../ir/tensor.js';
 import type { TensorData } from '../ir/types.js';
 import { mseLoss } from '../losses/mse.js';
@@ -6,21 +7,10 @@ import { buildMlp } from './mlp.js';
 import { maxAbsDiff, numbers, runModel, spotCheckGradients } from './testing.js';
 import { setParameters } from './utils.js';
 
-/** erf by its Maclaurin series (converges for the |x| < 3 used here to double precision). */
-function erf(x: number): number {
-  let term = x;
-  let sum = x;
-  for (let n = 1; n < 80; n++) {
-    term *= (-x * x) / n;
-    sum += term / (2 * n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
-
 const ACT: Record<string, (x: number) => number> = {
   relu: (x) => Math.max(0, x),
   tanh: Math.tanh,
-  gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+  gelu: (x) => 0.5 * x * (1 + hostErf(x / Math.SQRT2)),
 };
 
 /** y = act(W·x + b) layer by layer on the host, weights [out, in] as in the graph. */

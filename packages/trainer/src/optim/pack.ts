@@ -91,7 +91,8 @@ export function packSmallTensors(
       const result: string[][] = new Array(items.length);
       layout.forEach((members, j) => {
         const fields = outputs[j] as readonly string[];
-        if (members.length === 1 && !groupOf.has(members[0] as number)) {
+        if (members.length === 1) {
+          // not packed (groups have two members or more)
           result[members[0] as number] = [...fields];
           return;
         }

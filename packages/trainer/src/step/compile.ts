@@ -256,6 +256,7 @@ function appendUpdate(
     );
   }
   const noDecay = optimizer.noDecay ?? defaultNoDecay;
+  const decays = params.map((p) => !noDecay(p.name));
   // Everything after the gradients runs on packed items: small parameters of one dtype and decay
   // setting share one flat vector per tensor role (param, grad, state...), see optim/pack.ts.
   const packed = packSmallTensors(
@@ -263,14 +264,14 @@ function appendUpdate(
     params.map((p, i) => ({
       values: [p.name, grads[i] as string, ...(state.get(p.name) ?? [])],
       dims: p.dims,
-      key: `${p.dtype} ${!noDecay(p.name)}`,
+      key: `${p.dtype} ${decays[i]}`,
     })),
   );
   const items = packed.items.map(({ values: [param, grad, ...rest], first }) => ({
     param: param as string,
     grad: grad as string,
     state: rest,
-    decay: !noDecay((params[first] as ParamInfo).name),
+    decay: decays[first] as boolean,
   }));
   let unscaled = items.map((item) => item.grad);
   if (options.lossScaling) {
