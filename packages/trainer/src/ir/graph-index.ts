@@ -23,3 +23,24 @@ export function indexGraph(graph: Graph): GraphIndex {
   }
   return { producer, consumers };
 }
+
+/**
+ * The values of an integer tensor that is constant in the graph (an initializer that is not also
+ * a graph input, or a Constant node's output); undefined when it is computed at run time.
+ */
+export function constantInts(graph: Graph, value: string): number[] | undefined {
+  // An initializer that is also a graph input is only a default: the caller may feed another value.
+  if (graph.inputs.some((v) => v.name === value)) return undefined;
+  let data = graph.initializers.get(value)?.data;
+  if (data === undefined) {
+    const producer = graph.nodes.find((n) => n.opType === 'Constant' && n.outputs[0] === value);
+    const attr = producer?.attributes.value ?? producer?.attributes.value_ints;
+    if (attr?.type === 'ints') return [...attr.value];
+    if (attr?.type === 'int') return [attr.value];
+    if (attr?.type === 'tensor') data = attr.value.data;
+  }
+  if (data === undefined || data instanceof Float32Array || data instanceof Float64Array) {
+    return undefined;
+  }
+  return Array.from(data as ArrayLike<number | bigint>, (v) => Number(v));
+}

@@ -148,6 +148,26 @@ describe('statelessDropout', () => {
     expect(Math.abs(agree - 0.5)).toBeLessThan(0.05);
   });
 
+  it("gives every site of a graph its own salt's host-reference mask (keys computed together)", async () => {
+    const b = createGraphBuilder();
+    const x = b.input('x', 'float32', [3, 50]);
+    const seed = b.input('seed', 'int64', []);
+    const salts = [7, 0xdeadbeef, 7 ^ 1, 123456];
+    const ys = salts.map((salt) => statelessDropout(b, b.op('Identity', [x]), 0.3, seed, { salt }));
+    for (const y of ys) b.output(y, 'float32', [3, 50]);
+    // One table of keys for the seed: its salts constant holds all four sites.
+    expect(b.graph.nodes.filter((n) => n.opType === 'Div')).toHaveLength(1 + 4); // seed's high half + each site's pair count
+    const session = await createSession(b.graph, { threads: 1 });
+    for (const s of [5n, -(2n ** 50n)]) {
+      const out = await session.run({ x: ones(150, [3, 50]), seed: seedTensor(s) });
+      salts.forEach((salt, i) => {
+        const kept = Array.from(out[ys[i] as string]?.data as Float32Array, (v) => v !== 0);
+        expect(kept, `site ${i}`).toEqual(referenceKeep(s, salt, 0.3, 150));
+      });
+    }
+    await session.release();
+  });
+
   it('keeps the static shape of x (the gradient of the Mul needs it)', () => {
     const { graph, y } = dropoutGraph(0.2, ['batch', 'sequence', 8]);
     expect(inferShapes(graph, { store: false }).get(y)).toMatchObject({

@@ -5,6 +5,9 @@ import { crossEntropyTargets } from '../autodiff/grads/nn.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
 import type { Graph, Node } from '../ir/types.js';
 import { foldCrossEntropyGradient } from './lower-cross-entropy-grad.js';
+import { mergeCommonSubexpressions } from './lower-cse.js';
+import { sumLeadingAxesWithGemm } from './lower-reduce-sum.js';
+import { foldScatterAddIntoSum } from './lower-scatter-sum.js';
 import { swapTransposedMatMuls } from './lower-transposed-matmul.js';
 
 const present = (name: string | undefined): name is string => name !== undefined && name !== '';
@@ -60,8 +63,12 @@ function lowerSoftmaxCrossEntropy(b: GraphBuilder, node: Node, used: Set<string>
 /**
  * The graph ONNX Runtime should run for `graph`: the same computation with slow ops rewritten
  * (see lowerSoftmaxCrossEntropy), the loss's gradient folded into the linear layers it feeds
- * (foldCrossEntropyGradient), and transposed products turned into products of transposes
- * (swapTransposedMatMuls). Returns `graph` itself when nothing applies; never mutates it.
+ * (foldCrossEntropyGradient), transposed products turned into products of transposes
+ * (swapTransposedMatMuls), an embedding's scattered gradient added into the weight's other
+ * gradients (foldScatterAddIntoSum), sums over leading axes into products with ones
+ * (sumLeadingAxesWithGemm) and repeated shape computations merged (mergeCommonSubexpressions,
+ * dropout's element indices above all). Returns `graph` itself when nothing applies; never
+ * mutates it.
  */
 export function lowerForOrt(graph: Graph): Graph {
   const candidates = new Set([
@@ -69,6 +76,9 @@ export function lowerForOrt(graph: Graph): Graph {
     'ScatterElements',
     'Softmax',
     'Transpose',
+    'ReduceSum',
+    'Sum',
+    'Size',
   ]);
   if (!graph.nodes.some((n) => candidates.has(n.opType) && n.domain === '')) return graph;
   const used = new Set<string>(graph.outputs.map((o) => o.name));
@@ -91,5 +101,8 @@ export function lowerForOrt(graph: Graph): Graph {
   }
   if (foldCrossEntropyGradient(b)) changed = true;
   if (swapTransposedMatMuls(b)) changed = true;
+  if (foldScatterAddIntoSum(b)) changed = true;
+  if (sumLeadingAxesWithGemm(b)) changed = true;
+  if (mergeCommonSubexpressions(b)) changed = true;
   return changed ? lowered : graph;
 }

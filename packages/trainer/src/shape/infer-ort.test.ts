@@ -55,7 +55,11 @@ async function checkAgainstOrt(
         const real = dims[i] as number;
         if (typeof d === 'number') expect(d, `${where}: dim ${i}`).toBe(real);
         else if (d in bindings) expect(bindings[d], `${where}: dim ${i} = ${d}`).toBe(real);
-        else {
+        else if (d.split('*').every((f) => f in bindings)) {
+          // A product of input symbols ('batch*seq', from a flattening Reshape).
+          const product = d.split('*').reduce((acc, f) => acc * (bindings[f] as number), 1);
+          expect(product, `${where}: dim ${i} = ${d}`).toBe(real);
+        } else {
           expect(d, where).toMatch(/^unk_\d+$/);
           if (fresh.has(d)) expect(fresh.get(d), `${where}: ${d}`).toBe(real);
           fresh.set(d, real);

@@ -172,13 +172,25 @@ describe('inferShapes', () => {
     const r3 = b.op('Reshape', [y, shapeInit]);
     const r4 = b.op('Reshape', [y, b.int64s([-1])]);
     const r5 = b.op('Reshape', [x, b.int64s([-1, 768])]);
+    const r6 = b.op('Reshape', [
+      b.op('Transpose', [r2], { perm: [0, 1, 2, 3] }),
+      b.int64s([-1, 768]),
+    ]);
+    const batch = b.op('Slice', [b.op('Shape', [x]), b.int64s([0]), b.int64s([1])]);
+    const r7 = b.op('Reshape', [r5, b.op('Concat', [batch, b.int64s([-1, 768])], { axis: 0 })]);
+    const r9 = b.op('Reshape', [x, b.int64s([-1, 384])]);
     const types = inferShapes(b.graph);
     expect(types.get(r1)?.shape).toEqual(['batch', 'seq', 12, 64]);
     expect(types.get(r2)?.shape).toEqual(['batch', 'seq', 12, 64]);
     expect(types.get(r3)?.shape).toEqual([6, 4]);
     expect(types.get(r4)?.shape).toEqual([24]);
-    // batch·seq has no single name: a fresh symbol, rank still right.
-    expect(types.get(r5)?.shape).toEqual(['unk_0', 768]);
+    // batch·seq is named by its factors, so two flattenings of the same dims agree, and the
+    // name splits back into them.
+    expect(types.get(r5)?.shape).toEqual(['batch*seq', 768]);
+    expect(types.get(r6)?.shape).toEqual(['batch*seq', 768]);
+    expect(types.get(r7)?.shape).toEqual(['batch', 'seq', 768]);
+    // Symbols left over with a number (batch·seq·2) have no name: a fresh symbol.
+    expect(String(types.get(r9)?.shape?.[0])).toMatch(/^unk_\d+$/);
 
     const c = createGraphBuilder();
     const z = c.input('z', 'float32', [2, 3]);

@@ -239,7 +239,11 @@ const reshape: ShapeRule = (ctx: RuleContext) => {
 
 /**
  * Symbolic -1: cancel equal symbols and numbers between the input and the other target dims
- * (['batch', 'seq', 768] → ['batch', 'seq', 12, -1] gives 64).
+ * (['batch', 'seq', 768] → ['batch', 'seq', 12, -1] gives 64). Symbols left over name their
+ * product, factors sorted and joined by '*' (['batch', 'seq', 768] → [-1, 768] gives
+ * 'batch*seq'), so every flattening of the same dims gets the same symbol and, say, two residual
+ * branches reshaped to [-1, hidden] separately still add without a run-time broadcast check.
+ * Such names are split back into factors when they meet a later reshape.
  */
 function inferMinusOne(input: Shape | undefined, target: Shape, minus: number): Dim | undefined {
   if (!input) return undefined;
@@ -247,7 +251,7 @@ function inferMinusOne(input: Shape | undefined, target: Shape, minus: number): 
   let num = 1;
   for (const d of input) {
     if (typeof d === 'number') num *= d;
-    else symbols.set(d, (symbols.get(d) ?? 0) + 1);
+    else for (const f of d.split('*')) symbols.set(f, (symbols.get(f) ?? 0) + 1);
   }
   let den = 1;
   for (let i = 0; i < target.length; i++) {
@@ -255,15 +259,20 @@ function inferMinusOne(input: Shape | undefined, target: Shape, minus: number): 
     const d = target[i] as Dim;
     if (typeof d === 'number') den *= d;
     else {
-      const count = symbols.get(d) ?? 0;
-      if (count === 0) return undefined;
-      symbols.set(d, count - 1);
+      for (const f of d.split('*')) {
+        const count = symbols.get(f) ?? 0;
+        if (count === 0) return undefined;
+        symbols.set(f, count - 1);
+      }
     }
   }
-  const left = [...symbols.entries()].filter(([, c]) => c > 0);
   if (den === 0 || num % den !== 0) return undefined;
+  const left = [...symbols.entries()]
+    .filter(([, c]) => c > 0)
+    .flatMap(([f, c]) => Array.from({ length: c }, () => f))
+    .sort();
   if (left.length === 0) return num / den;
-  if (left.length === 1 && left[0]?.[1] === 1 && num === den) return left[0][0];
+  if (num === den) return left.join('*');
   return undefined;
 }
 
@@ -957,6 +966,9 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
     const shape = ctx.shape(1);
     return [shape ? { dtype, shape } : { dtype }];
   },
+  // Scatters write into a copy of their data input.
+  ScatterND: sameAsInput(),
+  ScatterElements: sameAsInput(),
   Concat: concat,
   Slice: slice,
   Split: split,

@@ -1,9 +1,11 @@
 // Gradient builders for ReduceSum and ReduceMean: dY broadcast back over the reduced axes
 // (÷ the reduced element count for the mean), for axes given as an input (opset 13/18+) or attribute.
+
+import { constantInts } from '../../ir/graph-index.js';
 import type { Node } from '../../ir/types.js';
 import type { GradientBuilder, GradientContext } from '../types.js';
 import { intAttr, normalizeAxis } from '../utils.js';
-import { constantInts, intsAttr, scalarLike, shapeOf } from './shape.js';
+import { intsAttr, scalarLike, shapeOf } from './shape.js';
 
 /** The reduced axes: a constant list, `[]` for "none given", or the run-time value's name. */
 type Axes = { kind: 'static'; axes: number[] } | { kind: 'dynamic'; value: string };
@@ -12,7 +14,7 @@ function reducedAxes(ctx: GradientContext, node: Node): Axes {
   // ReduceSum takes axes as an input from opset 13, ReduceMean from 18; older ones an attribute.
   const input = node.inputs[1];
   if (input) {
-    const values = constantInts(ctx, input);
+    const values = constantInts(ctx.builder.graph, input);
     return values === undefined
       ? { kind: 'dynamic', value: input }
       : { kind: 'static', axes: values };

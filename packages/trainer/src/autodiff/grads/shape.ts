@@ -1,6 +1,7 @@
 // Gradient builders for data-movement ops (Gather, Reshape, Transpose, Slice, Concat, Split, …):
 // each routes dY back to the input elements it was read from, in standard ONNX ops only.
 import { TrainerError } from '../../errors.js';
+import { constantInts } from '../../ir/graph-index.js';
 import { isFloatDType, ONNX_DTYPE_CODE, tensor } from '../../ir/tensor.js';
 import type { DType, Node, Shape } from '../../ir/types.js';
 import type { GradientBuilder, GradientContext } from '../types.js';
@@ -10,28 +11,6 @@ import { constantScalar, intAttr, normalizeAxis, reduceGradToInput } from '../ut
 export function intsAttr(node: Node, name: string): number[] | undefined {
   const attr = node.attributes[name];
   return attr?.type === 'ints' ? attr.value : undefined;
-}
-
-/**
- * The values of an integer tensor that is constant in the graph (an initializer that is not also
- * a graph input, or a Constant node's output); undefined when it is computed at run time.
- */
-export function constantInts(ctx: GradientContext, value: string): number[] | undefined {
-  const graph = ctx.builder.graph;
-  // An initializer that is also a graph input is only a default: the caller may feed another value.
-  if (graph.inputs.some((v) => v.name === value)) return undefined;
-  let data = graph.initializers.get(value)?.data;
-  if (data === undefined) {
-    const producer = graph.nodes.find((n) => n.opType === 'Constant' && n.outputs[0] === value);
-    const attr = producer?.attributes.value ?? producer?.attributes.value_ints;
-    if (attr?.type === 'ints') return [...attr.value];
-    if (attr?.type === 'int') return [attr.value];
-    if (attr?.type === 'tensor') data = attr.value.data;
-  }
-  if (data === undefined || data instanceof Float32Array || data instanceof Float64Array) {
-    return undefined;
-  }
-  return Array.from(data as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
 /** The static shape of a value, or undefined when its rank is unknown. */
@@ -164,11 +143,11 @@ function staticSlicePads(ctx: GradientContext): number[] | undefined {
   const [x, startsIn, endsIn, axesIn, stepsIn] = node.inputs;
   if (x === undefined || !startsIn || !endsIn) return undefined;
   const shape = shapeOf(ctx, x);
-  const starts = constantInts(ctx, startsIn);
-  const ends = constantInts(ctx, endsIn);
+  const starts = constantInts(ctx.builder.graph, startsIn);
+  const ends = constantInts(ctx.builder.graph, endsIn);
   if (shape === undefined || starts === undefined || ends === undefined) return undefined;
-  const axes = axesIn ? constantInts(ctx, axesIn) : starts.map((_, i) => i);
-  const steps = stepsIn ? constantInts(ctx, stepsIn) : starts.map(() => 1);
+  const axes = axesIn ? constantInts(ctx.builder.graph, axesIn) : starts.map((_, i) => i);
+  const steps = stepsIn ? constantInts(ctx.builder.graph, stepsIn) : starts.map(() => 1);
   if (axes === undefined || steps === undefined || steps.some((s) => s !== 1)) return undefined;
   const rank = shape.length;
   const pads = new Array<number>(2 * rank).fill(0);
