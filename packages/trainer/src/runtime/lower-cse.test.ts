@@ -54,6 +54,24 @@ describe('mergeCommonSubexpressions', () => {
     });
   });
 
+  it('keeps apart sizes that broadcasting may have widened (a symbol that is 1 at run time)', async () => {
+    const b = createGraphBuilder({ name: 'cse3', opset: 20 });
+    const x = b.input('x', 'float32', ['a', 4]);
+    const y = b.input('y', 'float32', ['b', 4]);
+    const one = b.scalar('int64', 1);
+    // Shape inference keeps 'a' for Add's first dim, but with a = 1 and b = 3 it is 3.
+    const sizes = [x, b.op('Add', [x, y])].map((v) => b.op('Add', [b.op('Size', [v]), one]));
+    sizes.forEach((s, i) => {
+      b.op('Identity', [s], {}, { outputs: [`size${i}`] });
+      b.output(`size${i}`, 'int64');
+    });
+    expect(count(lowerForOrt(b.graph), 'Size')).toBe(2);
+    await expectSameResults(b.graph, {
+      x: randomTensor('float32', [1, 4], 3),
+      y: randomTensor('float32', [3, 4], 4),
+    });
+  });
+
   it('merges equal small constants; leaves data readers, graph outputs and large constants', async () => {
     const b = createGraphBuilder({ name: 'cse2', opset: 20 });
     const x = b.input('x', 'float32', [4, 3]);

@@ -42,13 +42,15 @@ function attributeKey(name: string, a: Attribute): string | undefined {
  * Shape and Size nodes and nodes reading only their (transitive) outputs. The first of each class
  * is kept and the readers of the others point at its outputs. Nodes producing graph outputs,
  * nondeterministic ops and constants over 256 bytes are never merged.
- * Shape/Size count as equal when their inputs' inferred shapes are known and equal. Returns
- * whether anything changed.
+ * Shape/Size count as equal when their inputs' inferred shapes are known and equal (inferred
+ * with exact broadcasting, so equal means equal at run time). Returns whether anything changed.
  */
 export function mergeCommonSubexpressions(b: GraphBuilder): boolean {
   const graph: Graph = b.graph;
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
-  const shapes = inferShapes(graph, { store: false });
+  // Exact broadcasting: a symbol kept from a broadcast that may have widened it would make two
+  // different sizes look equal.
+  const shapes = inferShapes(graph, { store: false, exactBroadcast: true });
   const renamed = new Map<string, string>();
   const seen = new Map<string, Node>();
   const nodes: Node[] = [];

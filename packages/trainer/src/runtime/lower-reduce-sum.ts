@@ -49,6 +49,7 @@ export function sumLeadingAxesWithGemm(b: GraphBuilder): boolean {
     const trailing = shape.slice(k);
     if (!trailing.every((d): d is number => typeof d === 'number')) continue;
     const columns = trailing.reduce((p, d) => p * d, 1);
+    if (columns === 0) continue; // [-1, 0] is not a reshape target
 
     const start = graph.nodes.length;
     const matrix = rank === 2 ? x : b.op('Reshape', [x, b.int64s([-1, columns])]);

@@ -22,6 +22,17 @@ describe('broadcastShapes', () => {
     expect(() => broadcastShapes([3], [4])).toThrow(/\[3\] and \[4\] cannot be broadcast/);
   });
 
+  it('names two different symbols by the pair under exactBroadcast', () => {
+    const b = createGraphBuilder();
+    const y = b.op('Add', [
+      b.input('x', 'float32', ['a', 4, 1]),
+      b.input('y', 'float32', ['b', 1, 'c']),
+    ]);
+    expect(inferShapes(b.graph, { store: false }).get(y)?.shape).toEqual(['a', 4, 'c']);
+    const exact = inferShapes(b.graph, { store: false, exactBroadcast: true });
+    expect(exact.get(y)?.shape).toEqual(['bcast(a,b)', 4, 'c']);
+  });
+
   it('broadcastAxes finds the axes a broadcast input was repeated along', () => {
     expect(broadcastAxes([4], ['batch', 3, 4])).toEqual({ axes: [0, 1], uncertain: [] });
     expect(broadcastAxes([1, 4], ['batch', 4])).toEqual({ axes: [0], uncertain: [] });

@@ -25,6 +25,12 @@ export interface InferShapesOptions {
   store?: boolean;
   /** Prefix of fresh symbols given to dimensions that cannot be known statically. @default 'unk' */
   unknownPrefix?: string;
+  /**
+   * Broadcasting two different symbols a, b gives the symbol 'bcast(a,b)' rather than a (wrong
+   * when a is 1 at run time), so equal symbols always mean equal run-time sizes: for rewrites
+   * that merge computations by shape. @default false
+   */
+  exactBroadcast?: boolean;
 }
 
 /** Contrib-domain ops whose output has the shape and dtype of their first input. */
@@ -40,7 +46,7 @@ export function inferShapes(
   graph: Graph,
   options: InferShapesOptions = {},
 ): Map<string, ValueInfo> {
-  const { store = true, unknownPrefix = 'unk' } = options;
+  const { store = true, unknownPrefix = 'unk', exactBroadcast = false } = options;
   const known = new Map<string, ValueInfo>();
   const values = new Map<string, Dim[]>();
   const tensors = new Map<string, TensorData>();
@@ -76,7 +82,7 @@ export function inferShapes(
   for (const o of graph.outputs) if (o.shape && !declared.has(o.name)) declared.set(o.name, o);
 
   for (const node of topologicalOrder(graph)) {
-    const outputs = inferNode(graph, node, { known, values, tensors, fresh });
+    const outputs = inferNode(graph, node, { known, values, tensors, fresh, exactBroadcast });
     node.outputs.forEach((name, i) => {
       if (name === '') return;
       const out = outputs[i];
@@ -103,10 +109,11 @@ interface WalkState {
   values: Map<string, Dim[]>;
   tensors: Map<string, TensorData>;
   fresh: () => string;
+  exactBroadcast: boolean;
 }
 
 function inferNode(graph: Graph, node: Node, state: WalkState): Array<InferredOutput | undefined> {
-  const { known, values, tensors, fresh } = state;
+  const { known, values, tensors, fresh, exactBroadcast } = state;
   const standard = node.domain === '' || node.domain === 'ai.onnx';
   const rule =
     standard || (node.domain === 'com.microsoft' && CONTRIB_RULES.has(node.opType))
@@ -169,7 +176,18 @@ function inferNode(graph: Graph, node: Node, state: WalkState): Array<InferredOu
       return a?.type === 'string' ? a.value : fallback;
     },
     fresh,
-    broadcast: (a, b) => broadcastShapes(a, b, site),
+    broadcast: (a, b) => {
+      const shape = broadcastShapes(a, b, site);
+      if (!exactBroadcast) return shape;
+      // Right-aligned dims of a and b that are two different symbols: either may be 1, so the
+      // result is named by the pair (the same pair broadcasts to the same size).
+      return shape.map((d, i) => {
+        const da = a[a.length - shape.length + i];
+        const db = b[b.length - shape.length + i];
+        if (typeof da !== 'string' || typeof db !== 'string' || da === db) return d;
+        return `bcast(${[da, db].sort().join(',')})`;
+      });
+    },
     fail: (problem) => {
       throw new TrainerError('INVALID_GRAPH', problem, site);
     },
