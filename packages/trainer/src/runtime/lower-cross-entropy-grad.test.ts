@@ -5,12 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { buildGradients } from '../autodiff/engine.js';
 import { randomTensor } from '../autodiff/testing.js';
 import { createGraphBuilder } from '../ir/builder.js';
-import { toOnnxBytes } from '../ir/onnx-export.js';
 import { tensor } from '../ir/tensor.js';
 import type { Graph, TensorData } from '../ir/types.js';
 import { crossEntropyLoss } from '../losses/cross-entropy.js';
 import { lowerForOrt } from './lower.js';
-import { createSession } from './session.js';
+import { runUnloweredAndLowered } from './testing.js';
 
 const N = 6; // rows (tokens)
 const C = 7; // classes
@@ -20,17 +19,10 @@ async function runBoth(
   graph: Graph,
   feeds: Record<string, TensorData>,
 ): Promise<{ lowered: Record<string, number[]>; reference: Record<string, number[]> }> {
-  const reference = await createSession(toOnnxBytes(graph), { threads: 1 });
-  const lowered = await createSession(graph, { threads: 1 });
+  const { reference, lowered } = await runUnloweredAndLowered(graph, feeds);
   const numbers = (out: Record<string, TensorData>) =>
     Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.data, Number)]));
-  const result = {
-    reference: numbers(await reference.run(feeds)),
-    lowered: numbers(await lowered.run(feeds)),
-  };
-  await reference.release();
-  await lowered.release();
-  return result;
+  return { reference: numbers(reference), lowered: numbers(lowered) };
 }
 
 function expectClose(actual: number[], expected: number[], tolerance: number): void {

@@ -5,29 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { randomTensor } from '../autodiff/testing.js';
 import { createGraphBuilder } from '../ir/builder.js';
-import { toOnnxBytes } from '../ir/onnx-export.js';
 import { tensor } from '../ir/tensor.js';
 import type { Graph, TensorData } from '../ir/types.js';
 import { statelessDropout } from '../models/dropout.js';
 import { lowerForOrt } from './lower.js';
-import { createSession } from './session.js';
+import { expectLoweringKeepsResults } from './testing.js';
 
 const count = (graph: Graph, op: string) => graph.nodes.filter((n) => n.opType === op).length;
 
-async function expectSameResults(graph: Graph, feeds: Record<string, TensorData>): Promise<void> {
-  const reference = await createSession(toOnnxBytes(graph), { threads: 1 });
-  const lowered = await createSession(graph, { threads: 1 });
-  const want = await reference.run(feeds);
-  const got = await lowered.run(feeds);
-  for (const [name, t] of Object.entries(want)) {
-    expect(got[name]?.dims, name).toEqual(t.dims);
-    expect(Array.from(got[name]?.data as ArrayLike<number>), name).toEqual(
-      Array.from(t.data as ArrayLike<number>),
-    );
-  }
-  await reference.release();
-  await lowered.release();
-}
+const expectSameResults = (graph: Graph, feeds: Record<string, TensorData>) =>
+  expectLoweringKeepsResults(graph, feeds, 0);
 
 describe('mergeCommonSubexpressions', () => {
   it('gives dropout sites of equally shaped activations one index vector', async () => {

@@ -6,10 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { randomTensor } from '../autodiff/testing.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
-import { toOnnxBytes } from '../ir/onnx-export.js';
 import type { Graph, Shape, TensorData } from '../ir/types.js';
 import { lowerForOrt } from './lower.js';
-import { createSession } from './session.js';
+import { expectLoweringKeepsResults } from './testing.js';
 
 interface Case {
   graph: Graph;
@@ -36,22 +35,8 @@ function caseOf(
   return { graph: b.graph, feeds };
 }
 
-async function expectSameResults({ graph, feeds }: Case): Promise<void> {
-  const reference = await createSession(toOnnxBytes(graph), { threads: 1 });
-  const lowered = await createSession(graph, { threads: 2 });
-  const want = await reference.run(feeds);
-  const got = await lowered.run(feeds);
-  for (const [name, t] of Object.entries(want)) {
-    const g = got[name] as TensorData;
-    expect(g.dims, name).toEqual(t.dims);
-    const expected = Array.from(t.data as Float32Array);
-    expected.forEach((v, i) => {
-      expect(Math.abs((g.data[i] as number) - v), `${name}[${i}]`).toBeLessThan(1e-4);
-    });
-  }
-  await reference.release();
-  await lowered.release();
-}
+const expectSameResults = ({ graph, feeds }: Case) =>
+  expectLoweringKeepsResults(graph, feeds, 1e-4);
 
 const ops = (graph: Graph) => graph.nodes.map((n) => n.opType);
 const sum = (b: GraphBuilder, x: string, axes: number[], keepdims = 1) =>

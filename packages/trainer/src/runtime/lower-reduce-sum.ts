@@ -72,19 +72,6 @@ export function sumLeadingAxesWithGemm(b: GraphBuilder): boolean {
   // Each sum's nodes (and a row of ones first made for it) stand where the sum stood: they read
   // only X, defined before it.
   graph.nodes = graph.nodes.flatMap((n) => replacements.get(n) ?? [n]);
-  // The sums' axes constants, unless something else reads them, go too (ONNX Runtime warns
-  // about every unread initializer it finds).
-  const read = new Set<string>(graph.outputs.map((o) => o.name));
-  for (const n of graph.nodes) for (const i of n.inputs) if (i) read.add(i);
-  const axesValues = new Set([...replacements.keys()].map((n) => n.inputs[1]));
-  graph.nodes = graph.nodes.filter(
-    (n) =>
-      !(
-        n.opType === 'Constant' &&
-        axesValues.has(n.outputs[0]) &&
-        !read.has(n.outputs[0] as string)
-      ),
-  );
   return true;
 }
 

@@ -6,11 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { randomTensor } from '../autodiff/testing.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
-import { toOnnxBytes } from '../ir/onnx-export.js';
 import { tensor } from '../ir/tensor.js';
-import type { Graph, TensorData } from '../ir/types.js';
+import type { Graph } from '../ir/types.js';
 import { lowerForOrt } from './lower.js';
-import { createSession } from './session.js';
+import { expectLoweringKeepsResults } from './testing.js';
 
 const ops = (graph: Graph) => graph.nodes.map((n) => n.opType);
 const ids = tensor('int64', [5, 1], [3, 0, 3, 4, 3]); // row 3 three times
@@ -33,24 +32,16 @@ const zeros = (b: GraphBuilder) =>
 const scatter = (b: GraphBuilder, data: string, v: Record<string, string>) =>
   b.op('ScatterND', [data, v.ids as string, v.rows as string], { reduction: 'add' });
 
-async function expectSameResults(graph: Graph): Promise<void> {
-  const feeds: Record<string, TensorData> = {
-    a: randomTensor('float64', [6, 4], 1),
-    c: randomTensor('float64', [6, 4], 2),
-    rows: randomTensor('float64', [5, 4], 3),
-  };
-  const reference = await createSession(toOnnxBytes(graph), { threads: 1 });
-  const lowered = await createSession(graph, { threads: 1 });
-  const want = (await reference.run(feeds)).y as TensorData;
-  const got = (await lowered.run(feeds)).y as TensorData;
-  expect(got.dims).toEqual(want.dims);
-  const w = Array.from(want.data as Float64Array);
-  Array.from(got.data as Float64Array).forEach((g, i) => {
-    expect(Math.abs(g - (w[i] as number))).toBeLessThan(1e-12);
-  });
-  await reference.release();
-  await lowered.release();
-}
+const expectSameResults = (graph: Graph) =>
+  expectLoweringKeepsResults(
+    graph,
+    {
+      a: randomTensor('float64', [6, 4], 1),
+      c: randomTensor('float64', [6, 4], 2),
+      rows: randomTensor('float64', [5, 4], 3),
+    },
+    1e-12,
+  );
 
 describe('foldScatterAddIntoSum', () => {
   it('scatters into the other operand (and into their Sum when there are several)', async () => {

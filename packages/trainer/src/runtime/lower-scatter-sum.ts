@@ -22,7 +22,8 @@ function isZeros(node: Node | undefined): boolean {
  * Rewrites Sum(A…, ScatterND(zeros, I, U, reduction 'add')…) — each scatter read only by the Sum,
  * every operand of the Sum the same shape (no broadcasting) — into ScatterND(Sum(A…), I, U, 'add')
  * chained over the scatters (ScatterND(A, I, U, 'add') for a single A). Same values up to the
- * order of the additions; the zeros go when nothing else reads them. Returns whether anything
+ * order of the additions (lowerForOrt then drops the zeros if nothing else reads them). Returns
+ * whether anything
  * changed; edits `b.graph` in place.
  */
 export function foldScatterAddIntoSum(b: GraphBuilder): boolean {
@@ -58,7 +59,6 @@ export function foldScatterAddIntoSum(b: GraphBuilder): boolean {
   };
 
   const replacements = new Map<Node, Node[]>();
-  const dropped = new Set<Node>();
   for (const sum of sums) {
     if (!sameShape(sum.inputs as string[])) continue;
     const scatters = sum.inputs.filter(isZeroScatter).map((v) => producer.get(v) as Node);
@@ -72,23 +72,10 @@ export function foldScatterAddIntoSum(b: GraphBuilder): boolean {
     // The last scatter takes over the Sum's output name (the Sum is dropped below).
     (added[added.length - 1] as Node).outputs = [sum.outputs[0] as string];
     replacements.set(sum, added);
-    for (const s of scatters) dropped.add(s);
   }
   if (replacements.size === 0) return false;
-  // The new nodes read what the Sum and its scatters read, all defined before the Sum.
-  graph.nodes = graph.nodes.flatMap((n) => (dropped.has(n) ? [] : (replacements.get(n) ?? [n])));
-  // Then the zeros nothing reads any more, and the constant shapes only they read (ONNX Runtime
-  // warns about every unread initializer it finds).
-  let unread = new Set([...dropped].map((s) => s.inputs[0] as string));
-  for (const removable of [isZeros, (n: Node) => n.opType === 'Constant']) {
-    const read = new Set<string>(graphOutputs);
-    for (const n of graph.nodes) for (const i of n.inputs) if (i) read.add(i);
-    const gone = graph.nodes.filter(
-      (n) =>
-        unread.has(n.outputs[0] as string) && removable(n) && !read.has(n.outputs[0] as string),
-    );
-    graph.nodes = graph.nodes.filter((n) => !gone.includes(n));
-    unread = new Set(gone.flatMap((n) => n.inputs));
-  }
+  // The new nodes read what the Sum and its scatters read, all defined before the Sum; the old
+  // scatters, now unread, go with lowerForOrt's sweep.
+  graph.nodes = graph.nodes.flatMap((n) => replacements.get(n) ?? [n]);
   return true;
 }

@@ -5,10 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { randomTensor } from '../autodiff/testing.js';
 import { createGraphBuilder, type GraphBuilder } from '../ir/builder.js';
-import { toOnnxBytes } from '../ir/onnx-export.js';
 import type { Graph, TensorData } from '../ir/types.js';
 import { lowerForOrt } from './lower.js';
-import { createSession } from './session.js';
+import { expectLoweringKeepsResults } from './testing.js';
 
 interface Case {
   graph: Graph;
@@ -34,21 +33,8 @@ function caseOf(
   return { graph: b.graph, feeds };
 }
 
-async function expectSameResults({ graph, feeds }: Case): Promise<void> {
-  const reference = await createSession(toOnnxBytes(graph), { threads: 1 });
-  const lowered = await createSession(graph, { threads: 1 });
-  const want = await reference.run(feeds);
-  const got = await lowered.run(feeds);
-  for (const [name, t] of Object.entries(want)) {
-    const g = got[name] as TensorData;
-    expect(g.dims).toEqual(t.dims);
-    const want = Array.from(t.data as Float64Array);
-    const worst = Array.from(g.data as Float64Array, (v, i) => Math.abs(v - (want[i] as number)));
-    expect(Math.max(...worst)).toBeLessThan(1e-12);
-  }
-  await reference.release();
-  await lowered.release();
-}
+const expectSameResults = ({ graph, feeds }: Case) =>
+  expectLoweringKeepsResults(graph, feeds, 1e-12);
 
 const ops = (graph: Graph) => graph.nodes.map((n) => n.opType);
 const perm = (b: GraphBuilder, v: string, p: number[]) => b.op('Transpose', [v], { perm: p });

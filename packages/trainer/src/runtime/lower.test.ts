@@ -3,11 +3,10 @@
 // int32 labels and [N, C, D] scores, and stays finite for a target far below the best score.
 import { describe, expect, it } from 'vitest';
 import { createGraphBuilder } from '../ir/builder.js';
-import { toOnnxBytes } from '../ir/onnx-export.js';
 import { tensor } from '../ir/tensor.js';
 import type { DType, Graph, TensorData } from '../ir/types.js';
 import { lowerForOrt } from './lower.js';
-import { createSession } from './session.js';
+import { runUnloweredAndLowered } from './testing.js';
 
 interface Case {
   scores: TensorData;
@@ -39,19 +38,13 @@ function sceGraph(c: Case): Graph {
 }
 
 async function both(c: Case): Promise<{ lowered: number[]; reference: number[] }> {
-  const graph = sceGraph(c);
-  const feeds = { scores: c.scores, labels: c.labels };
   // Bytes skip the lowering: ONNX Runtime expands the op itself.
-  const reference = await createSession(toOnnxBytes(graph), { threads: 1 });
-  const lowered = await createSession(graph, { threads: 1 });
+  const { reference, lowered } = await runUnloweredAndLowered(sceGraph(c), {
+    scores: c.scores,
+    labels: c.labels,
+  });
   const numbers = (t: TensorData | undefined) => Array.from(t?.data as Float64Array, Number);
-  const result = {
-    reference: numbers((await reference.run(feeds)).loss),
-    lowered: numbers((await lowered.run(feeds)).loss),
-  };
-  await reference.release();
-  await lowered.release();
-  return result;
+  return { reference: numbers(reference.loss), lowered: numbers(lowered.loss) };
 }
 
 function seededScores(dtype: 'float32' | 'float64', dims: number[], seed: number): TensorData {

@@ -104,5 +104,22 @@ export function lowerForOrt(graph: Graph): Graph {
   if (foldScatterAddIntoSum(b)) changed = true;
   if (sumLeadingAxesWithGemm(b)) changed = true;
   if (mergeCommonSubexpressions(b)) changed = true;
-  return changed ? lowered : graph;
+  if (!changed) return graph;
+  dropUnreadNodes(lowered);
+  return lowered;
+}
+
+/**
+ * Removes nodes none of whose outputs is read or returned, until none is left: what the rewrites
+ * replaced (an operand's old Transpose, a scatter's zeros, a sum's axes), and the constants only
+ * those read — ONNX Runtime warns about every initializer nothing reads.
+ */
+function dropUnreadNodes(graph: Graph): void {
+  for (;;) {
+    const read = new Set<string>(graph.outputs.map((o) => o.name));
+    for (const n of graph.nodes) for (const i of n.inputs) if (i) read.add(i);
+    const kept = graph.nodes.filter((n) => n.outputs.some((o) => o !== '' && read.has(o)));
+    if (kept.length === graph.nodes.length) return;
+    graph.nodes = kept;
+  }
 }
