@@ -1,4 +1,5 @@
 // Who produces and who reads each value of a graph: the lookups graph rewrites start from.
+import type { GraphBuilder } from './builder.js';
 import type { Graph, Node } from './types.js';
 
 export interface GraphIndex {
@@ -43,4 +44,25 @@ export function constantInts(graph: Graph, value: string): number[] | undefined 
     return undefined;
   }
   return Array.from(data as ArrayLike<number | bigint>, (v) => Number(v));
+}
+
+/**
+ * The nodes `build` adds to `b.graph`, taken back out, the last renamed to produce `output` (the
+ * value of the node they are to replace; the builder refuses a name still in use): a rewrite's
+ * replacement for replaceNodes.
+ */
+export function takeBuiltNodes(b: GraphBuilder, output: string, build: () => void): Node[] {
+  const start = b.graph.nodes.length;
+  build();
+  const added = b.graph.nodes.splice(start);
+  (added[added.length - 1] as Node).outputs = [output];
+  return added;
+}
+
+/**
+ * Puts each replaced node's replacement where it stood (which keeps a topological order when the
+ * replacement reads only values defined before the node).
+ */
+export function replaceNodes(graph: Graph, replacements: ReadonlyMap<Node, Node[]>): void {
+  graph.nodes = graph.nodes.flatMap((n) => replacements.get(n) ?? [n]);
 }

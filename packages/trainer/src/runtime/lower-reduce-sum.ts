@@ -4,7 +4,7 @@
 // for [2048, 256], 0.55 vs 0.24 ms for [2048, 1024]).
 
 import { type GraphBuilder, numericAttr } from '../ir/builder.js';
-import { constantInts } from '../ir/graph-index.js';
+import { constantInts, replaceNodes, takeBuiltNodes } from '../ir/graph-index.js';
 import { tensor } from '../ir/tensor.js';
 import type { Dim, Graph, Node } from '../ir/types.js';
 import { inferShapes } from '../shape/infer.js';
@@ -51,27 +51,25 @@ export function sumLeadingAxesWithGemm(b: GraphBuilder): boolean {
     const columns = trailing.reduce((p, d) => p * d, 1);
     if (columns === 0) continue; // [-1, 0] is not a reshape target
 
-    const start = graph.nodes.length;
-    const matrix = rank === 2 ? x : b.op('Reshape', [x, b.int64s([-1, columns])]);
-    const key = leading.join(',');
-    let ones = onesByRows.get(key);
-    if (ones === undefined) {
-      ones = onesRow(b, leading, matrix);
-      onesByRows.set(key, ones);
-    }
-    const row = b.op('Gemm', [ones, matrix]);
-    const keepdims = numericAttr(node, 'keepdims', 1) === 1;
-    const outShape = keepdims ? [...leading.map(() => 1), ...trailing] : trailing;
-    if (!(rank === 2 && keepdims)) b.op('Reshape', [row, b.int64s(outShape)]);
-    const added = graph.nodes.splice(start);
-    // The last new node takes over the sum's output name (the sum is dropped below).
-    (added[added.length - 1] as Node).outputs = [node.outputs[0] as string];
+    const added = takeBuiltNodes(b, node.outputs[0] as string, () => {
+      const matrix = rank === 2 ? x : b.op('Reshape', [x, b.int64s([-1, columns])]);
+      const key = leading.join(',');
+      let ones = onesByRows.get(key);
+      if (ones === undefined) {
+        ones = onesRow(b, leading, matrix);
+        onesByRows.set(key, ones);
+      }
+      const row = b.op('Gemm', [ones, matrix]);
+      const keepdims = numericAttr(node, 'keepdims', 1) === 1;
+      const outShape = keepdims ? [...leading.map(() => 1), ...trailing] : trailing;
+      if (!(rank === 2 && keepdims)) b.op('Reshape', [row, b.int64s(outShape)]);
+    });
     replacements.set(node, added);
   }
   if (replacements.size === 0) return false;
   // Each sum's nodes (and a row of ones first made for it) stand where the sum stood: they read
   // only X, defined before it.
-  graph.nodes = graph.nodes.flatMap((n) => replacements.get(n) ?? [n]);
+  replaceNodes(graph, replacements);
   return true;
 }
 

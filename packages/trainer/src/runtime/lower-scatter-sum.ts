@@ -5,7 +5,7 @@
 // [vocab, hidden] table (~4 ms per GPT-mini step) for a few thousand rows of work.
 
 import type { GraphBuilder } from '../ir/builder.js';
-import { indexGraph } from '../ir/graph-index.js';
+import { indexGraph, replaceNodes, takeBuiltNodes } from '../ir/graph-index.js';
 import type { Graph, Node } from '../ir/types.js';
 import { inferShapes } from '../shape/infer.js';
 
@@ -63,19 +63,17 @@ export function foldScatterAddIntoSum(b: GraphBuilder): boolean {
     if (!sameShape(sum.inputs as string[])) continue;
     const scatters = sum.inputs.filter(isZeroScatter).map((v) => producer.get(v) as Node);
     const rest = sum.inputs.filter((v) => !isZeroScatter(v)) as string[];
-    const start = graph.nodes.length;
-    let total = rest.length === 1 ? (rest[0] as string) : b.op('Sum', rest);
-    for (const scatter of scatters) {
-      total = b.op('ScatterND', [total, ...scatter.inputs.slice(1)], { reduction: 'add' });
-    }
-    const added = graph.nodes.splice(start);
-    // The last scatter takes over the Sum's output name (the Sum is dropped below).
-    (added[added.length - 1] as Node).outputs = [sum.outputs[0] as string];
+    const added = takeBuiltNodes(b, sum.outputs[0] as string, () => {
+      let total = rest.length === 1 ? (rest[0] as string) : b.op('Sum', rest);
+      for (const scatter of scatters) {
+        total = b.op('ScatterND', [total, ...scatter.inputs.slice(1)], { reduction: 'add' });
+      }
+    });
     replacements.set(sum, added);
   }
   if (replacements.size === 0) return false;
   // The new nodes read what the Sum and its scatters read, all defined before the Sum; the old
   // scatters, now unread, go with lowerForOrt's sweep.
-  graph.nodes = graph.nodes.flatMap((n) => replacements.get(n) ?? [n]);
+  replaceNodes(graph, replacements);
   return true;
 }
